@@ -14,20 +14,59 @@ CONTRACT (the server codes against this; internals are free to change):
 
 from __future__ import annotations
 
+import asyncio
+import bisect
+import errno
+import os
+import shutil
+import sqlite3
+import threading
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
+from s3box.storage import layout, resolver
+from s3box.storage.cache import CachedObject, MetaCache, RepairSuppression
+from s3box.storage.errors import (
+    BucketAlreadyOwnedByYou,
+    BucketNotEmpty,
+    InvalidStorageState,
+    NoSuchBucket,
+    NoSuchKey,
+    PreconditionFailed,
+    StorageError,
+)
+from s3box.storage.fsutil import (
+    fsync_dir,
+    makedirs_tracked,
+    new_id,
+    read_file,
+    rename_exchange,
+    rename_noreplace,
+    write_all,
+    write_file,
+)
+from s3box.storage.index import BucketIndex, Row
+from s3box.storage.locks import KeyLocks
 from s3box.storage.meta import (
     BucketInfo,
     DeleteResult,
     ListPage,
     ObjectFields,
     ObjectMeta,
+    PartRecord,
     StagedResult,
     WriteCondition,
+    bucket_from_json,
+    bucket_json,
 )
+from s3box.storage.resolver import Found
+from s3box.storage.staging import FileStagedWrite
+
+T = TypeVar("T")
 
 
 class Hasher(Protocol):
@@ -82,34 +121,389 @@ class ObjectHandle(Protocol):
     async def close(self) -> None: ...
 
 
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+_BucketKey = tuple[str, str]
+
+
+class _Bucket:
+    """Paths and lazily opened index of one bucket, plus the gate that lets
+    delete_bucket wait for in-flight operations."""
+
+    def __init__(self, root: str, name: str, options: EngineOptions) -> None:
+        self.name = name
+        self.root = root
+        self.objects = os.path.join(root, layout.OBJECTS)
+        self.staging_put = os.path.join(root, layout.STAGING_PUT)
+        self.staging_multipart = os.path.join(root, layout.STAGING_MULTIPART)
+        self.trash = os.path.join(root, layout.TRASH)
+        self._options = options
+        self._index: BucketIndex | None = None
+        self._index_lock = threading.Lock()
+        self.active = 0
+        self.idle: asyncio.Event | None = None
+        self.deleting: asyncio.Future[None] | None = None
+
+    def index(self) -> BucketIndex:
+        """The bucket's index, opened on first use (call from a worker thread)."""
+        idx = self._index
+        if idx is not None:
+            return idx
+        with self._index_lock:
+            if self._index is None:
+                self._index = BucketIndex(
+                    os.path.join(self.root, layout.INDEX_FILE),
+                    self._options.sqlite_max_connections,
+                    durable=self._options.fsync,
+                )
+            return self._index
+
+    def close_index(self) -> None:
+        with self._index_lock:
+            if self._index is not None:
+                self._index.close()
+                self._index = None
+
+
+class _Handle:
+    """ObjectHandle: a dir fd on the object directory; part files are opened
+    relative to it, so a rename of the directory (overwrite, delete) does not
+    change what this handle reads."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        meta: ObjectMeta,
+        dir_fd: int | None,
+        data: bytes | None,
+    ) -> None:
+        self.meta = meta
+        self.data = data
+        self._engine = engine
+        self._dir_fd = dir_fd
+        self._part_fds: dict[int, int] = {}
+        self._offsets: list[int] = []  # start offset of each part
+        pos = 0
+        for part in meta.parts:
+            self._offsets.append(pos)
+            pos += part.size
+        self._inflight: asyncio.Future[bytes] | None = None
+        self._closed = False
+
+    async def iter_range(self, start: int, end: int) -> AsyncIterator[bytes]:
+        end = min(end, self.meta.size - 1)
+        if start > end:
+            return
+        step = self._engine.options.buffer_size
+        if self.data is not None:
+            for pos in range(start, end + 1, step):
+                yield self.data[pos : min(pos + step, end + 1)]
+            return
+        if self._closed:
+            raise ValueError("handle closed")
+        pos = start
+        nxt = self._read_async(pos, min(step, end + 1 - pos))
+        while True:
+            chunk = await nxt
+            self._inflight = None
+            pos += len(chunk)
+            if pos <= end:
+                # Read ahead: the next chunk is read while this one is sent.
+                nxt = self._read_async(pos, min(step, end + 1 - pos))
+            yield chunk
+            if pos > end:
+                return
+
+    def _read_async(self, pos: int, n: int) -> asyncio.Future[bytes]:
+        fut = asyncio.get_running_loop().run_in_executor(self._engine._pool, self._read_at, pos, n)
+        self._inflight = fut
+        return fut
+
+    def _read_at(self, pos: int, n: int) -> bytes:
+        """n bytes at object offset pos, across part boundaries (worker thread)."""
+        out: list[bytes] = []
+        i = bisect.bisect_right(self._offsets, pos) - 1
+        parts = self.meta.parts
+        while n > 0 and i < len(parts):
+            part = parts[i]
+            within = pos - self._offsets[i]
+            take = min(n, part.size - within)
+            if take <= 0:
+                i += 1
+                continue
+            fd = self._part_fd(part.number)
+            got = _pread_exact(fd, take, within)
+            out.append(got)
+            pos += take
+            n -= take
+            if within + take >= part.size:
+                self._close_part(part.number)
+                i += 1
+        return out[0] if len(out) == 1 else b"".join(out)
+
+    def _part_fd(self, number: int) -> int:
+        fd = self._part_fds.get(number)
+        if fd is None:
+            assert self._dir_fd is not None
+            fd = os.open(layout.part_name(number), os.O_RDONLY | os.O_CLOEXEC, dir_fd=self._dir_fd)
+            self._part_fds[number] = fd
+        return fd
+
+    def _close_part(self, number: int) -> None:
+        fd = self._part_fds.pop(number, None)
+        if fd is not None:
+            os.close(fd)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._inflight is not None:
+            try:
+                await self._inflight
+            except Exception:
+                pass
+            self._inflight = None
+        for fd in self._part_fds.values():
+            os.close(fd)
+        self._part_fds.clear()
+        if self._dir_fd is not None:
+            os.close(self._dir_fd)
+            self._dir_fd = None
+
+
+def _pread_exact(fd: int, n: int, offset: int) -> bytes:
+    data = os.pread(fd, n, offset)
+    if len(data) == n:
+        return data
+    chunks = [data]
+    got = len(data)
+    while got < n:
+        more = os.pread(fd, n - got, offset + got)
+        if not more:
+            raise InvalidStorageState("part file shorter than meta.json says")
+        chunks.append(more)
+        got += len(more)
+    return b"".join(chunks)
+
+
+def _read_parts(dir_fd: int, meta: ObjectMeta) -> bytes:
+    """The whole body of a small object (worker thread)."""
+    chunks: list[bytes] = []
+    for part in meta.parts:
+        if part.size == 0:
+            continue
+        fd = os.open(layout.part_name(part.number), os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd)
+        try:
+            chunks.append(_pread_exact(fd, part.size, 0))
+        finally:
+            os.close(fd)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _row_of(meta: ObjectMeta) -> Row:
+    return Row(meta.size, meta.etag, meta.last_modified, meta.fields.storage_class)
+
+
+def _check_condition(condition: WriteCondition | None, old: ObjectMeta | None) -> None:
+    """Conditional writes, evaluated under the key's lock at publish time.
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html"""
+    if condition is None:
+        return
+    if condition.if_none_match_star and old is not None:
+        raise PreconditionFailed("If-None-Match: * but the key exists")
+    if condition.if_match is not None:
+        if old is None:
+            raise NoSuchKey("If-Match on a key that does not exist")
+        want = condition.if_match.strip('"')
+        if want != "*" and want != old.etag:
+            raise PreconditionFailed("If-Match does not match the current ETag")
+
+
+@dataclass(slots=True)
+class _Published:
+    meta: ObjectMeta
+    path: str
+    ino: int
+
+
 class Engine:
-    def __init__(self, base_dir: Path, options: EngineOptions | None = None) -> None:
-        raise NotImplementedError
+    def __init__(
+        self,
+        base_dir: Path,
+        options: EngineOptions | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        hash_fn: layout.HashFn = layout.key_hash,
+        threads: int = 32,
+    ) -> None:
+        self.base_dir = Path(base_dir)
+        self.options = options or EngineOptions()
+        self._buckets_dir = str(self.base_dir / "buckets")
+        self._clock = clock
+        self._hash = hash_fn
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="s3box-storage")
+        self._locks = KeyLocks()
+        self._cache = MetaCache(self.options.meta_cache_capacity)
+        self._repaired = RepairSuppression(self.options.sqlite_repair_cache_capacity)
+        self._buckets: dict[str, _Bucket] = {}
+
+    # ---- plumbing ----
+    def _run(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        return asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+    def _bucket(self, name: str) -> _Bucket:
+        b = self._buckets.get(name)
+        if b is not None:
+            return b
+        if not name or "/" in name or name.startswith(".") or "\x00" in name:
+            raise NoSuchBucket(bucket=name)
+        root = os.path.join(self._buckets_dir, name)
+        if not os.path.isfile(os.path.join(root, layout.BUCKET_JSON)):
+            raise NoSuchBucket(bucket=name)
+        b = self._buckets[name] = _Bucket(root, name, self.options)
+        return b
+
+    async def _enter(self, name: str) -> _Bucket:
+        """Register an operation on the bucket (see _leave); waits out a
+        concurrent delete_bucket and then re-resolves the bucket."""
+        while True:
+            b = self._bucket(name)
+            if b.deleting is None:
+                b.active += 1
+                return b
+            await asyncio.shield(b.deleting)
+
+    def _leave(self, b: _Bucket) -> None:
+        b.active -= 1
+        if b.active == 0 and b.idle is not None:
+            b.idle.set()
+
+    def _leaf(self, b: _Bucket, key: str) -> tuple[str, str]:
+        h = self._hash(b.name, key)
+        return layout.leaf_dir(b.objects, h), h
+
+    def _find(self, b: _Bucket, key: str, *, keep_fd: bool = False) -> Found | None:
+        leaf, h = self._leaf(b, key)
+        return resolver.find(leaf, h, key, keep_fd=keep_fd)
 
     async def start(self) -> None:
         """Create base_dir/buckets if missing, open indexes lazily, and process
         every visibility-repair row of every bucket (startup repair)."""
-        raise NotImplementedError
+        await self._run(os.makedirs, self._buckets_dir, 0o755, True)
+        for info in await self.list_buckets():
+            b = self._bucket(info.name)
+            await self._run(self._repair_all_sync, b, None)
 
     async def close(self) -> None:
         """Wait for in-flight engine work, close SQLite connections and threads."""
-        raise NotImplementedError
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self._pool.shutdown, True)
+        for b in self._buckets.values():
+            b.close_index()
+        self._buckets.clear()
 
     # ---- buckets ----
     async def list_buckets(self) -> list[BucketInfo]:
-        raise NotImplementedError
+        return await self._run(self._list_buckets_sync)
+
+    def _list_buckets_sync(self) -> list[BucketInfo]:
+        out: list[BucketInfo] = []
+        try:
+            entries = list(os.scandir(self._buckets_dir))
+        except FileNotFoundError:
+            return out
+        for entry in entries:
+            if entry.name.startswith(".") or not entry.is_dir():
+                continue
+            try:
+                raw = read_file(os.path.join(entry.path, layout.BUCKET_JSON))
+                out.append(bucket_from_json(entry.name, raw))
+            except (OSError, ValueError):
+                continue
+        out.sort(key=lambda i: i.name)
+        return out
 
     async def create_bucket(self, bucket: str) -> BucketInfo:
         """Raises BucketAlreadyOwnedByYou if it exists."""
-        raise NotImplementedError
+        if bucket in self._buckets:
+            raise BucketAlreadyOwnedByYou(bucket=bucket)
+        return await self._run(self._create_bucket_sync, bucket)
+
+    def _create_bucket_sync(self, bucket: str) -> BucketInfo:
+        """Build the complete bucket directory under a dot-name (never a valid
+        bucket name), then rename it into place without replacing."""
+        info = BucketInfo(name=bucket, creation_date=self._clock())
+        os.makedirs(self._buckets_dir, exist_ok=True)
+        tmp = os.path.join(self._buckets_dir, ".new-" + new_id())
+        os.mkdir(tmp)
+        try:
+            for sub in (layout.OBJECTS, layout.STAGING_PUT, layout.STAGING_MULTIPART, layout.TRASH):
+                os.makedirs(os.path.join(tmp, sub))
+            fsync = self.options.fsync
+            write_file(os.path.join(tmp, layout.BUCKET_JSON), bucket_json(info), fsync=fsync)
+            if fsync:
+                for sub in ("staging", ""):
+                    fsync_dir(os.path.join(tmp, sub))
+            rename_noreplace(tmp, os.path.join(self._buckets_dir, bucket))
+            if fsync:
+                fsync_dir(self._buckets_dir)
+        except FileExistsError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise BucketAlreadyOwnedByYou(bucket=bucket) from None
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return info
 
     async def head_bucket(self, bucket: str) -> BucketInfo:
         """Raises NoSuchBucket."""
-        raise NotImplementedError
+        b = self._bucket(bucket)
+        try:
+            raw = await self._run(read_file, os.path.join(b.root, layout.BUCKET_JSON))
+        except FileNotFoundError:
+            self._buckets.pop(bucket, None)
+            raise NoSuchBucket(bucket=bucket) from None
+        return bucket_from_json(bucket, raw)
 
     async def delete_bucket(self, bucket: str) -> None:
-        """Raises NoSuchBucket, BucketNotEmpty (any live object)."""
-        raise NotImplementedError
+        """Raises NoSuchBucket, BucketNotEmpty (any live object).
+
+        Waits for in-flight operations on the bucket (new ones wait for the
+        outcome), reconciles leftover repair rows and stale rows so a self-heal
+        can never leave the bucket undeletable, then renames the whole bucket
+        directory away atomically and removes it."""
+        b = await self._enter(bucket)
+        self._leave(b)
+        loop = asyncio.get_running_loop()
+        b.deleting = loop.create_future()
+        try:
+            if b.active:
+                b.idle = asyncio.Event()
+                await b.idle.wait()
+            await self._run(self._delete_bucket_sync, b)
+            self._buckets.pop(bucket, None)
+            self._cache.invalidate_bucket(bucket)
+        finally:
+            fut, b.deleting, b.idle = b.deleting, None, None
+            fut.set_result(None)
+
+    def _delete_bucket_sync(self, b: _Bucket) -> None:
+        self._repair_all_sync(b, None)
+        idx = b.index()
+        while True:
+            keys = idx.keys_from("", 100)
+            if not keys:
+                break
+            stale = [k for k in keys if self._find(b, k) is None]
+            if len(stale) < len(keys):
+                raise BucketNotEmpty(bucket=b.name)
+            idx.write(lambda c, s=stale: BucketIndex.delete(c, s))  # type: ignore[misc]
+        b.close_index()
+        gone = os.path.join(self._buckets_dir, ".deleted-" + new_id())
+        os.rename(b.root, gone)
+        if self.options.fsync:
+            fsync_dir(self._buckets_dir)
+        shutil.rmtree(gone, ignore_errors=True)
 
     async def list_objects(
         self,
@@ -126,14 +520,42 @@ class Engine:
         marker that falls inside a common prefix skips that whole prefix, so a
         common prefix never appears on two pages. max_keys=0 returns an empty,
         non-truncated page."""
-        raise NotImplementedError
+        b = await self._enter(bucket)
+        try:
+            return await self._run(self._list_sync, b, prefix, delimiter, marker, max_keys)
+        finally:
+            self._leave(b)
 
-    # ---- objects ----
-    async def open_put(
-        self, bucket: str, key: str, hashers: Sequence[Hasher] = ()
-    ) -> StagedWrite:
+    def _list_sync(
+        self, b: _Bucket, prefix: str, delimiter: str, marker: str, max_keys: int
+    ) -> ListPage:
+        return b.index().list_objects(prefix, delimiter, marker, max_keys)
+
+    # ---- objects: writing ----
+    async def open_put(self, bucket: str, key: str, hashers: Sequence[Hasher] = ()) -> StagedWrite:
         """Start a streamed PUT into staging. Raises NoSuchBucket."""
-        raise NotImplementedError
+        b = self._bucket(bucket)
+        path, fd = await self._run(self._open_staging_sync, b)
+        return FileStagedWrite(
+            self._pool,
+            bucket=bucket,
+            key=key,
+            dir_path=path,
+            file_name=layout.part_name(1),
+            fd=fd,
+            hashers=hashers,
+            buffer_size=self.options.buffer_size,
+            fsync=self.options.fsync,
+        )
+
+    def _open_staging_sync(self, b: _Bucket) -> tuple[str, int]:
+        path = os.path.join(b.staging_put, new_id())
+        try:
+            os.mkdir(path)
+        except FileNotFoundError:
+            raise NoSuchBucket(bucket=b.name) from None
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+        return path, os.open(os.path.join(path, layout.part_name(1)), flags, 0o644)
 
     async def publish_put(
         self,
@@ -145,7 +567,27 @@ class Engine:
         the key's lock (an overwrite never leaves the key absent). Raises
         PreconditionFailed / NoSuchKey for a failed condition (the staged data is
         then removed)."""
-        raise NotImplementedError
+        if not isinstance(staged, FileStagedWrite):
+            raise TypeError("publish_put needs a StagedWrite from open_put")
+        try:
+            result = await staged.finish()
+            part = PartRecord(1, result.size, result.md5_hex, _part_checksum(fields))
+
+            def make(old: ObjectMeta | None, now: float) -> ObjectMeta:
+                return ObjectMeta(
+                    key=staged.key,
+                    size=result.size,
+                    etag=result.md5_hex,
+                    last_modified=now,
+                    fields=fields,
+                    parts=[part],
+                    seq=old.seq + 1 if old else 1,
+                )
+
+            return await self._publish(staged.bucket, staged.key, staged.dir_path, make, condition)
+        except BaseException:
+            await staged.abort()
+            raise
 
     async def put_object_bytes(
         self,
@@ -158,31 +600,377 @@ class Engine:
     ) -> ObjectMeta:
         """A small PUT whose whole body is in memory and already verified: stage,
         publish and index it in one worker-thread step."""
-        raise NotImplementedError
+        part = PartRecord(1, len(data), md5_hex, _part_checksum(fields))
 
+        def make(old: ObjectMeta | None, now: float) -> ObjectMeta:
+            return ObjectMeta(
+                key=key,
+                size=len(data),
+                etag=md5_hex,
+                last_modified=now,
+                fields=fields,
+                parts=[part],
+                seq=old.seq + 1 if old else 1,
+            )
+
+        def stage(b: _Bucket) -> str:
+            path = os.path.join(b.staging_put, new_id())
+            try:
+                os.mkdir(path)
+            except FileNotFoundError:
+                raise NoSuchBucket(bucket=b.name) from None
+            try:
+                write_file(os.path.join(path, "part.1"), data, fsync=self.options.fsync)
+            except BaseException:
+                shutil.rmtree(path, ignore_errors=True)
+                raise
+            return path
+
+        return await self._publish(bucket, key, None, make, condition, stage=stage)
+
+    async def _publish(
+        self,
+        bucket: str,
+        key: str,
+        staged_dir: str | None,
+        make: Callable[[ObjectMeta | None, float], ObjectMeta],
+        condition: WriteCondition | None,
+        *,
+        stage: Callable[[_Bucket], str] | None = None,
+    ) -> ObjectMeta:
+        """Under the key's lock, in one worker step: (stage,) check the
+        condition, write meta.json, publish, index. Removes the staged dir on
+        failure."""
+        b = await self._enter(bucket)
+        ck = (bucket, key)
+        try:
+            async with self._locks.hold(ck):
+                pub = await self._run(
+                    self._publish_sync, b, key, staged_dir, make, condition, stage
+                )
+                self._cache.set(ck, CachedObject(pub.meta, pub.path, pub.ino))
+                self._repaired.discard(ck)
+                return pub.meta
+        finally:
+            self._leave(b)
+
+    def _publish_sync(
+        self,
+        b: _Bucket,
+        key: str,
+        staged_dir: str | None,
+        make: Callable[[ObjectMeta | None, float], ObjectMeta],
+        condition: WriteCondition | None,
+        stage: Callable[[_Bucket], str] | None,
+    ) -> _Published:
+        if stage is not None:
+            staged_dir = stage(b)
+        assert staged_dir is not None
+        try:
+            leaf, h = self._leaf(b, key)
+            old = resolver.find(leaf, h, key)
+            _check_condition(condition, old.meta if old else None)
+            meta = make(old.meta if old else None, self._clock())
+            fsync = self.options.fsync
+            try:
+                write_file(os.path.join(staged_dir, layout.META_JSON), meta.to_json(), fsync=fsync)
+            except FileNotFoundError:
+                raise NoSuchBucket(bucket=b.name) from None
+            if fsync:
+                fsync_dir(staged_dir)
+            idx = b.index()
+            idx.write(lambda c: BucketIndex.add_repair(c, (key,), meta.last_modified))
+            live = self._swap_in(b, leaf, h, staged_dir, old)
+            staged_dir = None  # published: nothing to clean up any more
+            ino = os.stat(live).st_ino
+            row = _row_of(meta)
+
+            def commit(c: sqlite3.Connection) -> None:
+                BucketIndex.upsert(c, key, row)
+                BucketIndex.clear_repair(c, (key,))
+
+            idx.write(commit)
+            return _Published(meta, live, ino)
+        finally:
+            if staged_dir is not None:
+                shutil.rmtree(staged_dir, ignore_errors=True)
+
+    def _swap_in(self, b: _Bucket, leaf: str, h: str, staged: str, old: Found | None) -> str:
+        """Make `staged` the key's live directory; returns its path.
+
+        Overwrite: renameat2(RENAME_EXCHANGE) swaps the staged and live
+        directories in one step, so the key is never absent, even across a
+        crash; the old object, now at the staged path, then moves to trash.
+        Without RENAME_EXCHANGE: rename live -> trash, then staged -> live (a
+        crash in between leaves the key absent until the repair row is
+        processed; see docs/storage.md)."""
+        fsync = self.options.fsync
+        if old is not None:
+            trash = os.path.join(b.trash, new_id())
+            if rename_exchange(staged, old.path):
+                os.rename(staged, trash)
+            else:
+                os.rename(old.path, trash)
+                os.rename(staged, old.path)
+            if fsync:
+                fsync_dir(leaf)
+                fsync_dir(b.trash)
+                fsync_dir(os.path.dirname(staged))
+            return old.path
+        created = makedirs_tracked(leaf)
+        while True:
+            live = os.path.join(leaf, resolver.allocate(leaf, h))
+            try:
+                rename_noreplace(staged, live)
+                break
+            except FileExistsError:
+                continue  # another key with the same 6 digits won the name
+        if fsync:
+            fsync_dir(leaf)
+            for d in created:
+                fsync_dir(os.path.dirname(d))
+            fsync_dir(os.path.dirname(staged))
+        return live
+
+    # ---- objects: reading ----
     async def head_object(self, bucket: str, key: str) -> ObjectMeta:
         """Metadata of a live object (cache first). Raises NoSuchBucket,
         NoSuchKey. Self-heals the index if it disagrees with objects/."""
-        raise NotImplementedError
+        ck = (bucket, key)
+        cached = self._cache.get(ck)
+        if cached is not None:
+            return cached.meta
+        b = await self._enter(bucket)
+        try:
+            token = self._cache.token()
+            found, agrees = await self._run(self._lookup_sync, b, key, False)
+            await self._after_lookup(b, key, found, agrees, token)
+        finally:
+            self._leave(b)
+        if found is None:
+            raise NoSuchKey(key=key)
+        return found.meta
+
+    def _lookup_sync(self, b: _Bucket, key: str, keep_fd: bool) -> tuple[Found | None, bool]:
+        """Find the key in objects/ and say whether the index row agrees."""
+        found = self._find(b, key, keep_fd=keep_fd)
+        try:
+            row = b.index().get(key)
+        except BaseException:
+            if found is not None:
+                found.close()
+            raise
+        if found is None:
+            return None, row is None
+        return found, row == _row_of(found.meta)
+
+    async def _after_lookup(
+        self, b: _Bucket, key: str, found: Found | None, agrees: bool, token: int
+    ) -> None:
+        ck = (b.name, key)
+        if found is not None:
+            self._cache.fill(ck, CachedObject(found.meta, found.path, found.ino), token)
+        if not agrees and ck not in self._repaired:
+            await self._heal(b, key)
+
+    async def _heal(self, b: _Bucket, key: str) -> None:
+        """Make the index row of key agree with objects/ (under the key's lock,
+        so an in-flight publish or delete of the key is not second-guessed)."""
+        ck = (b.name, key)
+        async with self._locks.hold(ck):
+            await self._run(self._reconcile_sync, b, [key])
+            self._repaired.add(ck)
+
+    def _reconcile_sync(self, b: _Bucket, keys: Sequence[str]) -> None:
+        """objects/ is the truth: upsert or delete each key's row, and drop its
+        repair row, in one transaction."""
+        rows = [(key, self._find(b, key)) for key in keys]
+
+        def commit(c: sqlite3.Connection) -> None:
+            for key, found in rows:
+                if found is None:
+                    BucketIndex.delete(c, (key,))
+                else:
+                    BucketIndex.upsert(c, key, _row_of(found.meta))
+            BucketIndex.clear_repair(c, keys)
+
+        b.index().write(commit)
+
+    def _repair_all_sync(self, b: _Bucket, older_than: float | None, batch: int = 1000) -> int:
+        """Reconcile every visibility-repair row (startup, maintenance,
+        delete_bucket). Each batch's keys leave the table, so this ends."""
+        done = 0
+        idx = b.index()
+        while True:
+            keys = idx.repair_rows(older_than, batch)
+            if not keys:
+                return done
+            self._reconcile_sync(b, keys)
+            done += len(keys)
+
+    async def repair_pending(self, bucket: str, *, older_than: float | None, batch: int) -> int:
+        """Maintenance: reconcile the repair rows created before older_than
+        (None: all), in batches, each under the keys' locks."""
+        b = await self._enter(bucket)
+        try:
+            done = 0
+            while True:
+                keys = await self._run(b.index().repair_rows, older_than, batch)
+                if not keys:
+                    return done
+                async with self._locks.hold_many((bucket, k) for k in keys):
+                    await self._run(self._reconcile_sync, b, keys)
+                done += len(keys)
+        finally:
+            self._leave(b)
 
     async def open_object(
         self, bucket: str, key: str, *, prefetch_limit: int = 256 * 1024
     ) -> ObjectHandle:
         """Open a live object for reading. If its size <= prefetch_limit the
         body is read in the same worker step and returned in handle.data."""
-        raise NotImplementedError
+        ck = (bucket, key)
+        b = await self._enter(bucket)
+        try:
+            cached = self._cache.get(ck)
+            if cached is not None:
+                got = await self._run(self._open_cached_sync, cached, prefetch_limit)
+                if got is not None:
+                    return _Handle(self, got[0], got[1], got[2])
+            token = self._cache.token()
+            found, agrees, data = await self._run(self._open_sync, b, key, prefetch_limit)
+            await self._after_lookup(b, key, found, agrees, token)
+        finally:
+            self._leave(b)
+        if found is None:
+            raise NoSuchKey(key=key)
+        return _Handle(self, found.meta, found.fd, data)
 
+    def _open_cached_sync(
+        self, cached: CachedObject, prefetch_limit: int
+    ) -> tuple[ObjectMeta, int | None, bytes | None] | None:
+        """Open the directory the cache names, if it is still that directory
+        (same inode): no SQLite, no meta.json. None: fall back to a lookup."""
+        try:
+            fd = os.open(cached.path, _DIR_FLAGS)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        try:
+            if os.fstat(fd).st_ino != cached.ino:
+                os.close(fd)
+                return None
+            if cached.meta.size <= prefetch_limit:
+                data = _read_parts(fd, cached.meta)
+                os.close(fd)
+                return cached.meta, None, data
+        except BaseException:
+            os.close(fd)
+            raise
+        return cached.meta, fd, None
+
+    def _open_sync(
+        self, b: _Bucket, key: str, prefetch_limit: int
+    ) -> tuple[Found | None, bool, bytes | None]:
+        found, agrees = self._lookup_sync(b, key, True)
+        if found is None or found.meta.size > prefetch_limit:
+            return found, agrees, None
+        assert found.fd is not None
+        try:
+            data = _read_parts(found.fd, found.meta)
+        finally:
+            found.close()
+        return found, agrees, data
+
+    # ---- objects: deleting ----
     async def delete_object(self, bucket: str, key: str, *, if_match: str | None = None) -> None:
         """Move the live directory into trash, then drop the index row. An absent
         key is not an error (S3 answers 204). if_match (unquoted ETag) that does
         not match -> PreconditionFailed; if_match on an absent key -> NoSuchKey."""
-        raise NotImplementedError
+        b = await self._enter(bucket)
+        ck = (bucket, key)
+        try:
+            async with self._locks.hold(ck):
+                results = await self._run(self._delete_sync, b, [key], if_match)
+                self._cache.invalidate(ck)
+                self._repaired.discard(ck)
+        finally:
+            self._leave(b)
+        err = results[0]
+        if err is not None:
+            raise err
 
     async def delete_objects(self, bucket: str, keys: Sequence[str]) -> list[DeleteResult]:
         """Delete up to 1000 keys in coarse batched steps; one result per key in
         request order. Raises NoSuchBucket."""
-        raise NotImplementedError
+        b = await self._enter(bucket)
+        unique = list(dict.fromkeys(keys))
+        try:
+            async with self._locks.hold_many((bucket, k) for k in unique):
+                errors = await self._run(self._delete_sync, b, unique, None)
+                for k in unique:
+                    self._cache.invalidate((bucket, k))
+                    self._repaired.discard((bucket, k))
+        finally:
+            self._leave(b)
+        by_key = dict(zip(unique, errors, strict=True))
+        out: list[DeleteResult] = []
+        for k in keys:
+            e = by_key[k]
+            if e is None:
+                out.append(DeleteResult(k))
+            else:
+                code = e.code if isinstance(e, StorageError) else "InternalError"
+                out.append(DeleteResult(k, code, str(e)))
+        return out
 
+    def _delete_sync(
+        self, b: _Bucket, keys: Sequence[str], if_match: str | None
+    ) -> list[BaseException | None]:
+        """Trash every found key's directory, then drop all their rows in one
+        transaction (which also heals rows whose directory was already gone)."""
+        errors: list[BaseException | None] = [None] * len(keys)
+        found: list[tuple[int, Found]] = []
+        for i, key in enumerate(keys):
+            f = self._find(b, key)
+            if if_match is not None:
+                if f is None:
+                    errors[i] = NoSuchKey(key=key)
+                    continue
+                if if_match.strip('"') not in ("*", f.meta.etag):
+                    errors[i] = PreconditionFailed("If-Match does not match the current ETag")
+                    continue
+            if f is not None:
+                found.append((i, f))
+        done = [k for k, e in zip(keys, errors, strict=True) if e is None]
+        if not done:
+            return errors
+        idx = b.index()
+        if found:
+            now = self._clock()
+            idx.write(lambda c: BucketIndex.add_repair(c, [keys[i] for i, _ in found], now))
+        moved: set[int] = set()
+        for i, f in found:
+            try:
+                os.rename(f.path, os.path.join(b.trash, new_id()))
+                moved.add(i)
+            except FileNotFoundError:
+                moved.add(i)  # gone already: the row goes too
+            except OSError as e:
+                errors[i] = e
+        if self.options.fsync and found:
+            for d in {os.path.dirname(f.path) for _, f in found}:
+                fsync_dir(d)
+            fsync_dir(b.trash)
+        gone = [k for i, k in enumerate(keys) if errors[i] is None]
+
+        def commit(c: sqlite3.Connection) -> None:
+            BucketIndex.delete(c, gone)
+            BucketIndex.clear_repair(c, gone)
+
+        idx.write(commit)
+        return errors
+
+    # ---- copy ----
     async def copy_object(
         self,
         src_bucket: str,
@@ -199,4 +987,127 @@ class Engine:
         data moves and may raise. Part files are never modified once published,
         so the copy may hard-link them. Copy onto itself with new fields
         republishes the same bytes with the new metadata."""
-        raise NotImplementedError
+        sb = await self._enter(src_bucket)
+        try:
+            token = self._cache.token()
+            src, agrees = await self._run(self._lookup_sync, sb, src_key, True)
+            await self._after_lookup(sb, src_key, src, agrees, token)
+        finally:
+            self._leave(sb)
+        if src is None:
+            raise NoSuchKey(key=src_key)
+        try:
+            if check_source is not None:
+                check_source(src.meta)
+            smeta = src.meta
+            new_fields = fields if fields is not None else smeta.fields
+
+            def stage(b: _Bucket) -> str:
+                return self._link_parts_sync(b, src)
+
+            def make(old: ObjectMeta | None, now: float) -> ObjectMeta:
+                return ObjectMeta(
+                    key=dst_key,
+                    size=smeta.size,
+                    etag=smeta.etag,
+                    last_modified=now,
+                    fields=new_fields,
+                    parts=[
+                        PartRecord(p.number, p.size, p.etag, p.checksum, p.last_modified)
+                        for p in smeta.parts
+                    ],
+                    seq=old.seq + 1 if old else 1,
+                )
+
+            return await self._publish(dst_bucket, dst_key, None, make, condition, stage=stage)
+        finally:
+            await self._run(src.close)
+
+    def _link_parts_sync(self, b: _Bucket, src: Found) -> str:
+        """A staging dir holding hard links to the source's part files, taken
+        relative to the source's open dir fd (so it is exactly that version)."""
+        path = os.path.join(b.staging_put, new_id())
+        try:
+            os.mkdir(path)
+        except FileNotFoundError:
+            raise NoSuchBucket(bucket=b.name) from None
+        try:
+            for part in src.meta.parts:
+                name = layout.part_name(part.number)
+                try:
+                    os.link(name, os.path.join(path, name), src_dir_fd=src.fd)
+                except OSError as e:
+                    if e.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
+                        raise
+                    _copy_file(src.fd, name, os.path.join(path, name), self.options.fsync)
+        except BaseException:
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        return path
+
+    # ---- maintenance helpers ----
+    async def purge_expired(
+        self, bucket: str, *, staging_expiry_secs: float, trash_expiry_secs: float
+    ) -> int:
+        """Remove staging and trash dirs idle longer than their expiry (by
+        mtime against the engine clock). Returns how many were removed."""
+        b = await self._enter(bucket)
+        try:
+            return await self._run(self._purge_sync, b, staging_expiry_secs, trash_expiry_secs)
+        finally:
+            self._leave(b)
+
+    def _purge_sync(self, b: _Bucket, staging_expiry: float, trash_expiry: float) -> int:
+        now = self._clock()
+        removed = 0
+        for parent, expiry in (
+            (b.staging_put, staging_expiry),
+            (b.staging_multipart, staging_expiry),
+            (b.trash, trash_expiry),
+        ):
+            try:
+                entries = list(os.scandir(parent))
+            except FileNotFoundError:
+                continue
+            for entry in entries:
+                try:
+                    idle = now - _last_activity(entry.path)
+                except FileNotFoundError:
+                    continue
+                if idle > expiry:
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                    removed += 1
+        return removed
+
+
+def _last_activity(path: str) -> float:
+    """Newest mtime of a staging/trash dir and its direct children."""
+    newest = os.stat(path).st_mtime
+    for entry in os.scandir(path):
+        try:
+            newest = max(newest, entry.stat(follow_symlinks=False).st_mtime)
+        except FileNotFoundError:
+            pass
+    return newest
+
+
+def _part_checksum(fields: ObjectFields) -> str | None:
+    return fields.checksum.value if fields.checksum is not None else None
+
+
+def _copy_file(src_dir_fd: int | None, name: str, dst: str, fsync: bool) -> None:
+    sfd = os.open(name, os.O_RDONLY | os.O_CLOEXEC, dir_fd=src_dir_fd)
+    try:
+        dfd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        try:
+            while True:
+                buf = os.read(sfd, 1 << 20)
+                if not buf:
+                    break
+                write_all(dfd, buf)
+            if fsync:
+                os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    finally:
+        os.close(sfd)

@@ -60,3 +60,10 @@ class ConditionalRequestConflict(StorageError):
 
 class RebuildInProgress(StorageError):
     code = "RebuildInProgress"
+
+
+class InvalidStorageState(StorageError):
+    """objects/ holds something the engine cannot read (e.g. a part file
+    shorter than meta.json says). Maps to InternalError."""
+
+    code = "InternalError"

@@ -190,3 +190,15 @@ class DeleteResult:
 class StagedResult:
     size: int
     md5_hex: str
+
+
+def bucket_json(info: BucketInfo) -> bytes:
+    """bucket.json: the bucket's name, creation time and storage_version."""
+    d = {"name": info.name, "creation_date": info.creation_date, "storage_version": STORAGE_VERSION}
+    return json.dumps(d, separators=(",", ":")).encode("utf-8")
+
+
+def bucket_from_json(name: str, data: bytes) -> BucketInfo:
+    d = json.loads(data)
+    created = d.get("creation_date", d.get("created", 0.0))
+    return BucketInfo(name=name, creation_date=float(created))

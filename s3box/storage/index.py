@@ -1,0 +1,318 @@
+"""The per-bucket SQLite listing index and its visibility-repair rows.
+
+Derived data only (objects/ is the truth): listing fields keyed by the UTF-8
+bytes of the key, so SQLite's memcmp order is S3's binary order. Blocking
+(call from worker threads). Writes go through a group-commit writer; reads
+use a bounded connection pool. Never stores directory names; no HTTP.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from s3box.storage.meta import ListEntry, ListPage
+
+T = TypeVar("T")
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS objects ("
+    " key BLOB PRIMARY KEY, size INTEGER NOT NULL, etag TEXT NOT NULL,"
+    " last_modified REAL NOT NULL, storage_class TEXT NOT NULL DEFAULT 'STANDARD'"
+    ") WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS repair (key BLOB PRIMARY KEY, created REAL NOT NULL) WITHOUT ROWID",
+)
+
+
+@dataclass(slots=True, frozen=True)
+class Row:
+    size: int
+    etag: str
+    last_modified: float
+    storage_class: str
+
+
+def successor(b: bytes) -> bytes | None:
+    """The smallest byte string greater than every string starting with b
+    (increment the last byte, carrying); None if there is none (all 0xFF)."""
+    arr = bytearray(b)
+    while arr:
+        if arr[-1] < 0xFF:
+            arr[-1] += 1
+            return bytes(arr)
+        arr.pop()
+    return None
+
+
+class _Op:
+    __slots__ = ("done", "error", "fn", "result")
+
+    def __init__(self, fn: Callable[[sqlite3.Connection], Any]) -> None:
+        self.fn = fn
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
+class BucketIndex:
+    """index.sqlite of one bucket."""
+
+    def __init__(self, path: str, max_connections: int = 50, *, durable: bool = False) -> None:
+        self.path = path
+        self._durable = durable
+        self._max_readers = max(1, max_connections - 1)
+        self._readers: list[sqlite3.Connection] = []
+        self._reader_count = 0
+        self._reader_cond = threading.Condition()
+        self._closed = False
+        self._writer = self._connect()
+        for stmt in _SCHEMA:
+            self._writer.execute(stmt)
+        self._write_lock = threading.Lock()
+        self._pending_lock = threading.Lock()
+        self._pending: list[_Op] = []
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=30.0
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=" + ("FULL" if self._durable else "NORMAL"))
+        return conn
+
+    # ---- connections ----
+    @contextmanager
+    def reader(self) -> Iterator[sqlite3.Connection]:
+        """A pooled read connection, used by this thread only until released."""
+        conn: sqlite3.Connection | None = None
+        with self._reader_cond:
+            while True:
+                if self._closed:
+                    raise sqlite3.ProgrammingError("index closed")
+                if self._readers:
+                    conn = self._readers.pop()
+                    break
+                if self._reader_count < self._max_readers:
+                    self._reader_count += 1
+                    conn = None
+                    break
+                self._reader_cond.wait()
+        if conn is None:
+            try:
+                conn = self._connect()
+            except BaseException:
+                with self._reader_cond:
+                    self._reader_count -= 1
+                    self._reader_cond.notify()
+                raise
+        try:
+            yield conn
+        finally:
+            with self._reader_cond:
+                if self._closed:
+                    conn.close()
+                else:
+                    self._readers.append(conn)
+                self._reader_cond.notify()
+
+    def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run fn inside a write transaction and commit before returning.
+
+        Group commit: callers queue their op; whoever holds the writer runs
+        every queued op in one transaction, so N concurrent writers cost one
+        commit. fn must be idempotent-safe to retry alone (it is re-run on its
+        own if the shared transaction fails)."""
+        op = _Op(fn)
+        with self._pending_lock:
+            self._pending.append(op)
+        with self._write_lock:
+            if not op.done:
+                with self._pending_lock:
+                    batch, self._pending = self._pending, []
+                self._run_batch(batch)
+        if op.error is not None:
+            raise op.error
+        return op.result
+
+    def _run_batch(self, batch: list[_Op]) -> None:
+        conn = self._writer
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            results = [op.fn(conn) for op in batch]
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if len(batch) == 1:
+                batch[0].error = _current_error()
+                batch[0].done = True
+                return
+            for op in batch:  # isolate the failing op
+                self._run_batch([op])
+            return
+        for op, result in zip(batch, results, strict=True):
+            op.result = result
+            op.done = True
+
+    def close(self) -> None:
+        with self._write_lock, self._reader_cond:
+            self._closed = True
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+            self._writer.close()
+            self._reader_cond.notify_all()
+
+    # ---- write statements (run inside write()) ----
+    @staticmethod
+    def upsert(conn: sqlite3.Connection, key: str, entry: Row) -> None:
+        conn.execute(
+            "INSERT OR REPLACE INTO objects(key, size, etag, last_modified, storage_class)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (key.encode("utf-8"), entry.size, entry.etag, entry.last_modified, entry.storage_class),
+        )
+
+    @staticmethod
+    def delete(conn: sqlite3.Connection, keys: Iterable[str]) -> None:
+        conn.executemany("DELETE FROM objects WHERE key = ?", [(k.encode("utf-8"),) for k in keys])
+
+    @staticmethod
+    def add_repair(conn: sqlite3.Connection, keys: Iterable[str], created: float) -> None:
+        conn.executemany(
+            "INSERT OR REPLACE INTO repair(key, created) VALUES (?, ?)",
+            [(k.encode("utf-8"), created) for k in keys],
+        )
+
+    @staticmethod
+    def clear_repair(conn: sqlite3.Connection, keys: Iterable[str]) -> None:
+        conn.executemany("DELETE FROM repair WHERE key = ?", [(k.encode("utf-8"),) for k in keys])
+
+    # ---- reads ----
+    def get(self, key: str) -> Row | None:
+        with self.reader() as conn:
+            r = conn.execute(
+                "SELECT size, etag, last_modified, storage_class FROM objects WHERE key = ?",
+                (key.encode("utf-8"),),
+            ).fetchone()
+        return None if r is None else Row(r[0], r[1], r[2], r[3])
+
+    def any_object(self) -> bool:
+        with self.reader() as conn:
+            return conn.execute("SELECT 1 FROM objects LIMIT 1").fetchone() is not None
+
+    def keys_from(self, start: str, limit: int) -> list[str]:
+        with self.reader() as conn:
+            rows = conn.execute(
+                "SELECT key FROM objects WHERE key >= ? ORDER BY key LIMIT ?",
+                (start.encode("utf-8"), limit),
+            ).fetchall()
+        return [r[0].decode("utf-8") for r in rows]
+
+    def repair_rows(self, older_than: float | None = None, limit: int = 1000) -> list[str]:
+        """Keys with a visibility-repair row (created before older_than)."""
+        with self.reader() as conn:
+            if older_than is None:
+                rows = conn.execute("SELECT key FROM repair ORDER BY key LIMIT ?", (limit,))
+            else:
+                rows = conn.execute(
+                    "SELECT key FROM repair WHERE created < ? ORDER BY key LIMIT ?",
+                    (older_than, limit),
+                )
+            return [r[0].decode("utf-8") for r in rows.fetchall()]
+
+    def list_objects(self, prefix: str, delimiter: str, marker: str, max_keys: int) -> ListPage:
+        with self.reader() as conn:
+            return list_page(conn, prefix, delimiter, marker, max_keys)
+
+
+def _current_error() -> BaseException:
+    import sys
+
+    err = sys.exc_info()[1]
+    assert err is not None
+    return err
+
+
+_QUERY_BOUNDED = (
+    "SELECT key, size, etag, last_modified, storage_class FROM objects"
+    " WHERE key >= ? AND key < ? ORDER BY key LIMIT ?"
+)
+_QUERY_OPEN = (
+    "SELECT key, size, etag, last_modified, storage_class FROM objects"
+    " WHERE key >= ? ORDER BY key LIMIT ?"
+)
+
+
+def list_page(
+    conn: sqlite3.Connection, prefix: str, delimiter: str, marker: str, max_keys: int
+) -> ListPage:
+    """One page of keys > marker under prefix, rolling keys up at delimiter.
+
+    Runs one range query per emitted common prefix: after a common prefix the
+    next query starts at its successor, so keys under it are never scanned."""
+    if max_keys <= 0:
+        return ListPage([], [], False, None)
+    p = prefix.encode("utf-8")
+    d = delimiter.encode("utf-8")
+    m = marker.encode("utf-8")
+    upper = successor(p) if p else None
+
+    # Lower bound, inclusive. Keys must be > marker and >= prefix.
+    lo = p
+    if m and m >= p:
+        lo = m + b"\x00"  # the smallest string greater than m
+        if d and m.startswith(p):
+            i = m.find(d, len(p))
+            if i >= 0:
+                # The marker lies in (or is) a common prefix: skip all of it.
+                nxt = successor(m[: i + len(d)])
+                if nxt is None:
+                    return ListPage([], [], False, None)
+                lo = nxt
+    if upper is not None and lo >= upper:
+        return ListPage([], [], False, None)
+
+    entries: list[ListEntry] = []
+    prefixes: list[str] = []
+    count = 0
+    last = ""
+    while True:
+        limit = max_keys - count + 1
+        if upper is None:
+            cur = conn.execute(_QUERY_OPEN, (lo, limit))
+        else:
+            cur = conn.execute(_QUERY_BOUNDED, (lo, upper, limit))
+        restart = False
+        seen = 0
+        for kb, size, etag, lm, sc in cur:
+            seen += 1
+            if count == max_keys:
+                cur.close()
+                return ListPage(entries, prefixes, True, last)
+            if d:
+                i = kb.find(d, len(p))
+                if i >= 0:
+                    cp = kb[: i + len(d)]
+                    last = cp.decode("utf-8")
+                    prefixes.append(last)
+                    count += 1
+                    nxt = successor(cp)
+                    cur.close()
+                    if nxt is None or (upper is not None and nxt >= upper):
+                        return ListPage(entries, prefixes, False, None)
+                    lo = nxt
+                    restart = True
+                    break
+            last = kb.decode("utf-8")
+            entries.append(ListEntry(last, size, etag, lm, sc))
+            count += 1
+        if not restart:
+            if seen < limit:
+                return ListPage(entries, prefixes, False, None)
+            # The +1 row was consumed as an entry only if count < max_keys;
+            # continue after the last key.
+            lo = last.encode("utf-8") + b"\x00"

@@ -1,0 +1,144 @@
+"""Streamed writes of unpublished bodies into staging directories.
+
+Buffers up to buffer_size bytes, then writes the buffer, feeds MD5 and each
+extra hasher, each in its own worker-thread task (awaited together, so they run
+on separate cores); the next buffer fills while the previous one flushes.
+Memory per transfer stays within two buffers. No publishing, SQLite or HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import shutil
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Executor
+from typing import Any, Protocol
+
+from s3box.storage.fsutil import write_all
+from s3box.storage.meta import StagedResult
+
+
+class _Hasher(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+
+
+class FileStagedWrite:
+    """A body streaming into `dir_path/file_name` (StagedWrite protocol).
+
+    `owns_dir` says whether abort() removes the whole directory (a single PUT's
+    staging dir) or just the file (a multipart part)."""
+
+    def __init__(
+        self,
+        executor: Executor,
+        *,
+        bucket: str,
+        key: str,
+        dir_path: str,
+        file_name: str,
+        fd: int,
+        hashers: Sequence[_Hasher] = (),
+        buffer_size: int = 1024 * 1024,
+        fsync: bool = False,
+        owns_dir: bool = True,
+    ) -> None:
+        self.bucket = bucket
+        self.key = key
+        self.dir_path = dir_path
+        self.file_name = file_name
+        self._executor = executor
+        self._fd: int | None = fd
+        self._md5 = hashlib.md5()
+        self._hashers = list(hashers)
+        self._buffer_size = buffer_size
+        self._fsync = fsync
+        self._owns_dir = owns_dir
+        self._buf = bytearray()
+        self._size = 0
+        self._inflight: asyncio.Future[Any] | None = None
+        self._result: StagedResult | None = None
+        self._aborted = False
+
+    @property
+    def result(self) -> StagedResult | None:
+        return self._result
+
+    def _run(self, fn: Callable[..., Any], *args: Any) -> Awaitable[Any]:
+        return asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    async def write(self, data: bytes) -> None:
+        if self._result is not None or self._aborted:
+            raise ValueError("write after finish/abort")
+        if not data:
+            return
+        if not self._buf and len(data) >= self._buffer_size:
+            await self._flush(bytes(data))
+            return
+        self._buf += data
+        if len(self._buf) >= self._buffer_size:
+            chunk = bytes(self._buf)
+            self._buf.clear()
+            await self._flush(chunk)
+
+    async def _flush(self, chunk: bytes) -> None:
+        """Wait for the previous flush, then start this one in the background."""
+        await self._wait_inflight()
+        fd = self._fd
+        assert fd is not None
+        self._size += len(chunk)
+        tasks = [self._run(write_all, fd, chunk), self._run(self._md5.update, chunk)]
+        tasks.extend(self._run(h.update, chunk) for h in self._hashers)
+        self._inflight = asyncio.gather(*tasks)
+
+    async def _wait_inflight(self) -> None:
+        if self._inflight is not None:
+            fut, self._inflight = self._inflight, None
+            await fut
+
+    async def finish(self) -> StagedResult:
+        if self._result is not None:
+            return self._result
+        if self._aborted:
+            raise ValueError("finish after abort")
+        if self._buf:
+            chunk = bytes(self._buf)
+            self._buf.clear()
+            await self._flush(chunk)
+        await self._wait_inflight()
+        fd, self._fd = self._fd, None
+        assert fd is not None
+        await self._run(_close, fd, self._fsync)
+        self._result = StagedResult(size=self._size, md5_hex=self._md5.hexdigest())
+        return self._result
+
+    async def abort(self) -> None:
+        if self._aborted:
+            return
+        self._aborted = True
+        try:
+            await self._wait_inflight()
+        except Exception:
+            pass
+        fd, self._fd = self._fd, None
+        await self._run(self._remove, fd)
+
+    def _remove(self, fd: int | None) -> None:
+        if fd is not None:
+            os.close(fd)
+        if self._owns_dir:
+            shutil.rmtree(self.dir_path, ignore_errors=True)
+        else:
+            try:
+                os.unlink(os.path.join(self.dir_path, self.file_name))
+            except FileNotFoundError:
+                pass
+
+
+def _close(fd: int, fsync: bool) -> None:
+    try:
+        if fsync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)

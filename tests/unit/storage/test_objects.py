@@ -1,0 +1,257 @@
+"""Object round trips through the engine: put, get, head, overwrite, delete, copy."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from s3box.storage import layout
+from s3box.storage.engine import Engine
+from s3box.storage.errors import NoSuchBucket, NoSuchKey, PreconditionFailed
+from s3box.storage.meta import ObjectFields, ObjectMeta, WriteCondition
+
+from .conftest import get, put
+
+
+def object_dir(tmp_path: Path, key: str, bucket: str = "b") -> Path:
+    h = layout.key_hash(bucket, key)
+    return Path(layout.leaf_dir(str(tmp_path / "buckets" / bucket / "objects"), h)) / (
+        layout.base_name(h)
+    )
+
+
+def test_put_then_get_returns_the_bytes_and_head_the_metadata(run_engine, tmp_path):
+    async def t(e: Engine):
+        fields = ObjectFields(content_type="text/plain", user_metadata={"a": "1"})
+        meta = await put(e, "dir/k", b"hello", fields=fields)
+        assert meta.etag == hashlib.md5(b"hello").hexdigest()
+        assert await get(e, "dir/k") == b"hello"
+        head = await e.head_object("b", "dir/k")
+        assert head.size == 5 and head.fields.content_type == "text/plain"
+        assert head.fields.user_metadata == {"a": "1"}
+
+    run_engine(t)
+    d = object_dir(tmp_path, "dir/k")
+    assert (d / "part.1").read_bytes() == b"hello"
+    stored = json.loads((d / "meta.json").read_text())
+    assert stored["key"] == "dir/k" and stored["storage_version"] == "v1"
+
+
+def test_streamed_put_round_trips_across_buffer_boundaries(run_engine):
+    from s3box.storage.engine import EngineOptions
+
+    body = os.urandom(100_003)
+
+    async def t(e: Engine):
+        sha = hashlib.sha256()
+        w = await e.open_put("b", "big", hashers=[sha])
+        for i in range(0, len(body), 7_001):
+            await w.write(body[i : i + 7_001])
+        meta = await e.publish_put(w, ObjectFields())
+        assert meta.size == len(body) and meta.etag == hashlib.md5(body).hexdigest()
+        assert sha.hexdigest() == hashlib.sha256(body).hexdigest()
+        assert await get(e, "big", prefetch_limit=0) == body
+        h = await e.open_object("b", "big", prefetch_limit=0)
+        try:
+            got = b"".join([c async for c in h.iter_range(10, 50_000)])
+        finally:
+            await h.close()
+        assert got == body[10:50_001]
+
+    run_engine(t, options=EngineOptions(buffer_size=16 * 1024))
+
+
+def test_aborted_streamed_put_leaves_nothing_in_staging(run_engine, tmp_path):
+    async def t(e: Engine):
+        w = await e.open_put("b", "k")
+        await w.write(b"x" * 10)
+        await w.abort()
+        await w.abort()
+        with pytest.raises(NoSuchKey):
+            await e.head_object("b", "k")
+
+    run_engine(t)
+    assert os.listdir(tmp_path / "buckets" / "b" / "staging" / "put") == []
+
+
+def test_overwrite_replaces_bytes_and_moves_old_object_to_trash(run_engine, tmp_path):
+    async def t(e: Engine):
+        m1 = await put(e, "k", b"one")
+        m2 = await put(e, "k", b"two!")
+        assert m2.seq == m1.seq + 1
+        assert await get(e, "k") == b"two!"
+        assert (await e.head_object("b", "k")).size == 4
+
+    run_engine(t)
+    trash = tmp_path / "buckets" / "b" / "trash"
+    (old,) = os.listdir(trash)
+    assert (trash / old / "part.1").read_bytes() == b"one"
+    assert os.listdir(tmp_path / "buckets" / "b" / "staging" / "put") == []
+
+
+def test_open_get_keeps_reading_old_bytes_after_overwrite(run_engine):
+    async def t(e: Engine):
+        old = os.urandom(50_000)
+        await put(e, "k", old)
+        h = await e.open_object("b", "k", prefetch_limit=0)
+        try:
+            await put(e, "k", b"new")
+            got = b"".join([c async for c in h.iter_range(0, len(old) - 1)])
+        finally:
+            await h.close()
+        assert got == old
+        assert await get(e, "k") == b"new"
+
+    run_engine(t)
+
+
+def test_open_get_keeps_reading_old_bytes_after_delete(run_engine):
+    async def t(e: Engine):
+        old = os.urandom(50_000)
+        await put(e, "k", old)
+        await e.head_object("b", "k")  # warm the cache: the warm path must hold too
+        h = await e.open_object("b", "k", prefetch_limit=0)
+        try:
+            await e.delete_object("b", "k")
+            got = b"".join([c async for c in h.iter_range(0, len(old) - 1)])
+        finally:
+            await h.close()
+        assert got == old
+        with pytest.raises(NoSuchKey):
+            await e.open_object("b", "k")
+
+    run_engine(t)
+
+
+def test_delete_of_absent_key_is_not_an_error(run_engine):
+    async def t(e: Engine):
+        await e.delete_object("b", "nothing")
+
+    run_engine(t)
+
+
+def test_delete_with_if_match(run_engine):
+    async def t(e: Engine):
+        m = await put(e, "k", b"v")
+        with pytest.raises(PreconditionFailed):
+            await e.delete_object("b", "k", if_match="0" * 32)
+        with pytest.raises(NoSuchKey):
+            await e.delete_object("b", "other", if_match=m.etag)
+        await e.delete_object("b", "k", if_match=m.etag)
+        with pytest.raises(NoSuchKey):
+            await e.head_object("b", "k")
+
+    run_engine(t)
+
+
+def test_conditional_put_if_none_match_star_and_if_match(run_engine, tmp_path):
+    async def t(e: Engine):
+        await put(e, "k", b"1", condition=WriteCondition(if_none_match_star=True))
+        with pytest.raises(PreconditionFailed):
+            await put(e, "k", b"2", condition=WriteCondition(if_none_match_star=True))
+        with pytest.raises(NoSuchKey):
+            await put(e, "absent", b"2", condition=WriteCondition(if_match="x"))
+        with pytest.raises(PreconditionFailed):
+            await put(e, "k", b"2", condition=WriteCondition(if_match="x"))
+        etag = hashlib.md5(b"1").hexdigest()
+        await put(e, "k", b"3", condition=WriteCondition(if_match=etag))
+        assert await get(e, "k") == b"3"
+        w = await e.open_put("b", "k")
+        await w.write(b"zz")
+        with pytest.raises(PreconditionFailed):
+            await e.publish_put(w, ObjectFields(), WriteCondition(if_none_match_star=True))
+
+    run_engine(t)
+    assert os.listdir(tmp_path / "buckets" / "b" / "staging" / "put") == []
+
+
+def test_concurrent_puts_of_one_key_never_leave_a_torn_object(run_engine, tmp_path):
+    bodies = [bytes([i]) * (1000 + i) for i in range(20)]
+
+    async def t(e: Engine):
+        async def one(body: bytes) -> None:
+            await put(e, "k", body)
+
+        async def reader() -> None:
+            for _ in range(40):
+                try:
+                    data = await get(e, "k")
+                except NoSuchKey:
+                    continue
+                assert data in bodies
+
+        await asyncio.gather(*(one(b) for b in bodies), reader())
+        data = await get(e, "k")
+        meta = await e.head_object("b", "k")
+        assert data in bodies and meta.etag == hashlib.md5(data).hexdigest()
+        page = await e.list_objects("b")
+        assert [x.key for x in page.entries] == ["k"] and page.entries[0].etag == meta.etag
+
+    run_engine(t)
+    leaf = object_dir(tmp_path, "k").parent
+    assert os.listdir(leaf) == [object_dir(tmp_path, "k").name]
+
+
+def test_delete_objects_reports_each_key_in_request_order(run_engine):
+    async def t(e: Engine):
+        for i in range(10):
+            await put(e, f"k{i}", b"x")
+        res = await e.delete_objects("b", ["k3", "missing", "k1", "k3"])
+        assert [r.key for r in res] == ["k3", "missing", "k1", "k3"]
+        assert all(r.error_code is None for r in res)
+        keys = [x.key for x in (await e.list_objects("b")).entries]
+        assert keys == [f"k{i}" for i in range(10) if i not in (1, 3)]
+
+    run_engine(t)
+
+
+def test_copy_object_links_parts_and_keeps_or_replaces_fields(run_engine, tmp_path):
+    async def t(e: Engine):
+        src = await put(e, "src", b"payload", fields=ObjectFields(content_type="a/b"))
+        seen: list[ObjectMeta] = []
+        c1 = await e.copy_object("b", "src", "b", "dst", fields=None, check_source=seen.append)
+        assert seen[0].etag == src.etag
+        assert c1.etag == src.etag and c1.fields.content_type == "a/b"
+        c2 = await e.copy_object("b", "src", "b", "src", fields=ObjectFields(content_type="x/y"))
+        assert c2.fields.content_type == "x/y" and c2.seq == src.seq + 1
+        assert await get(e, "dst") == b"payload"
+        assert await get(e, "src") == b"payload"
+
+        def refuse(meta):
+            raise PreconditionFailed("no")
+
+        with pytest.raises(PreconditionFailed):
+            await e.copy_object("b", "src", "b", "never", fields=None, check_source=refuse)
+        with pytest.raises(NoSuchKey):
+            await e.copy_object("b", "nope", "b", "x", fields=None)
+
+    run_engine(t)
+    assert os.stat(object_dir(tmp_path, "dst") / "part.1").st_nlink >= 2
+
+
+def test_operations_on_a_missing_bucket_raise_no_such_bucket(run_engine):
+    async def t(e: Engine):
+        with pytest.raises(NoSuchBucket):
+            await put(e, "k", b"x", bucket="nope")
+        with pytest.raises(NoSuchBucket):
+            await e.head_object("nope", "k")
+        with pytest.raises(NoSuchBucket):
+            await e.list_objects("nope")
+        with pytest.raises(NoSuchBucket):
+            await e.open_put("nope", "k")
+
+    run_engine(t)
+
+
+def test_empty_object_round_trips(run_engine):
+    async def t(e: Engine):
+        await put(e, "empty", b"")
+        assert await get(e, "empty") == b""
+        assert await get(e, "empty", prefetch_limit=-1) == b""
+
+    run_engine(t)
