@@ -1,0 +1,1 @@
+"""Tests for SigV4 verification, aws-chunked decoding and checksums."""
