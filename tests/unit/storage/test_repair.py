@@ -1,0 +1,120 @@
+"""Self-healing of the derived index, repair suppression and startup repair."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from s3box.storage.engine import Engine
+from s3box.storage.errors import NoSuchKey
+
+from .conftest import put
+from .test_objects import object_dir
+
+
+def index_keys(tmp_path: Path, table: str = "objects") -> list[str]:
+    conn = sqlite3.connect(tmp_path / "buckets" / "b" / "index.sqlite")
+    try:
+        return [r[0].decode() for r in conn.execute(f"SELECT key FROM {table} ORDER BY key")]
+    finally:
+        conn.close()
+
+
+def sql(tmp_path: Path, stmt: str, *args: object) -> None:
+    conn = sqlite3.connect(tmp_path / "buckets" / "b" / "index.sqlite")
+    with conn:
+        conn.execute(stmt, args)
+    conn.close()
+
+
+def test_head_deletes_row_whose_directory_is_gone(run_engine, tmp_path):
+    run_engine(lambda e: put(e, "k", b"x"))
+    shutil.rmtree(object_dir(tmp_path, "k"))
+
+    async def t(e: Engine):
+        with pytest.raises(NoSuchKey):
+            await e.head_object("b", "k")
+        return (await e.list_objects("b")).entries
+
+    assert run_engine(t) == []
+
+
+def test_get_inserts_row_for_directory_missing_from_index(run_engine, tmp_path):
+    run_engine(lambda e: put(e, "k", b"x"))
+    sql(tmp_path, "DELETE FROM objects")
+
+    async def t(e: Engine):
+        handle = await e.open_object("b", "k")
+        await handle.close()
+        return [x.key for x in (await e.list_objects("b")).entries]
+
+    assert run_engine(t) == ["k"]
+
+
+def test_delete_removes_a_stale_row_without_directory(run_engine, tmp_path):
+    run_engine(lambda e: put(e, "k", b"x"))
+    shutil.rmtree(object_dir(tmp_path, "k"))
+
+    async def t(e: Engine):
+        await e.delete_object("b", "k")
+        return (await e.list_objects("b")).entries
+
+    assert run_engine(t) == []
+
+
+def test_repair_suppression_stops_repeated_repair_of_one_key(run_engine, tmp_path):
+    run_engine(lambda e: put(e, "k", b"x"))
+    calls: list[list[str]] = []
+
+    async def t(e: Engine):
+        original = e._reconcile_sync
+
+        def counting(b, keys):
+            calls.append(list(keys))
+            original(b, keys)
+
+        e._reconcile_sync = counting  # type: ignore[method-assign]
+        for _ in range(3):
+            sql(tmp_path, "DELETE FROM objects")
+            e._cache.invalidate(("b", "k"))
+            await e.head_object("b", "k")
+        # A write through the engine lifts the suppression.
+        await put(e, "k", b"y")
+        sql(tmp_path, "DELETE FROM objects")
+        e._cache.invalidate(("b", "k"))
+        await e.head_object("b", "k")
+
+    run_engine(t)
+    assert calls == [["k"], ["k"]]
+
+
+def test_start_processes_every_leftover_repair_row(run_engine, tmp_path):
+    run_engine(lambda e: put(e, "live", b"x"))
+    # A crash after the rename but before the index update: dir, no row.
+    sql(tmp_path, "DELETE FROM objects")
+    sql(tmp_path, "INSERT INTO repair VALUES (?, 0)", b"live")
+    # A crash after a delete's rename: row, no dir.
+    sql(tmp_path, "INSERT INTO objects VALUES (?, 1, 'e', 0, 'STANDARD')", b"ghost")
+    sql(tmp_path, "INSERT INTO repair VALUES (?, 1e12)", b"ghost")
+
+    async def t(e: Engine):
+        return [x.key for x in (await e.list_objects("b")).entries]
+
+    assert run_engine(t) == ["live"]
+    assert index_keys(tmp_path, "repair") == []
+
+
+def test_no_repair_rows_remain_after_normal_operations(run_engine, tmp_path):
+    async def t(e: Engine):
+        await put(e, "a", b"1")
+        await put(e, "a", b"2")
+        await e.copy_object("b", "a", "b", "c", fields=None)
+        await e.delete_object("b", "a")
+        await e.delete_objects("b", ["c", "zz"])
+
+    run_engine(t)
+    assert index_keys(tmp_path, "repair") == []
+    assert index_keys(tmp_path) == []
