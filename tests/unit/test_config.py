@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -388,3 +389,14 @@ def test_reference_documentation_covers_every_field_and_variable():
         assert spec.env_var in docs, spec.env_var
     for var in ("S3BOX_LOG_LEVEL", "S3BOX_ACCESS_KEY", "S3BOX_SECRET_KEY", "S3BOX_FSYNC"):
         assert var in docs
+
+
+def test_plain_dict_of_a_config_loads_back_as_overrides():
+    # The granian worker rebuilds the parent's Config this way (JSON through the env).
+    env = {"S3BOX_AUTH_ENABLED": "1", "S3BOX_ACCESS_KEY": "A", "S3BOX_SECRET_KEY": "B"}
+    config = load_config(None, {**env, "S3BOX_LOGGING__FILE": "/tmp/s.log"}, {"bind_port": 0})
+    plain = dataclasses.asdict(config)
+    plain.pop("warnings")
+    plain["base_dir"] = str(plain["base_dir"])
+    plain["logging"]["file"] = str(plain["logging"]["file"])
+    assert load_config(None, {}, plain) == config
