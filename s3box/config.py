@@ -619,7 +619,7 @@ def _coerce_credentials(
 ) -> tuple[Credential, ...]:
     if isinstance(value, tuple) and all(isinstance(c, Credential) for c in value):
         return value
-    if not isinstance(value, list):
+    if not isinstance(value, list | tuple):  # tuples come from overrides built in Python
         raise fail(f"expected a list of {{access_key, secret_key}}, got {_describe(value, True)}")
     creds = []
     for i, item in enumerate(value):
