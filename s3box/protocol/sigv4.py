@@ -1,0 +1,544 @@
+"""AWS Signature Version 4 verification for S3: Authorization header and presigned URLs.
+
+Strategy: rebuild the canonical request from what arrived on the wire (raw path, raw query,
+header list), sign it with a cached signing key, compare in constant time; return what the body
+readers need (payload mode, seed signature, key). Pure code: no I/O, never logs or returns a
+secret, never lets a non-S3Error exception escape for bad input.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import hmac
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.utils import parsedate_tz
+from functools import lru_cache
+from urllib.parse import quote, unquote_to_bytes
+
+from s3box.protocol.chunked import EMPTY_SHA256, ChunkSignatureVerifier, hex_bytes
+from s3box.protocol.errors import S3Error
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+SERVICE = "s3"
+TERMINATOR = "aws4_request"
+MAX_SKEW_SECONDS = 15 * 60
+MAX_PRESIGNED_EXPIRES = 7 * 24 * 3600
+
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+STREAMING_PAYLOAD = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+STREAMING_PAYLOAD_TRAILER = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+STREAMING_UNSIGNED_PAYLOAD_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+PAYLOAD_MODES = frozenset(
+    {
+        UNSIGNED_PAYLOAD,
+        STREAMING_PAYLOAD,
+        STREAMING_PAYLOAD_TRAILER,
+        STREAMING_UNSIGNED_PAYLOAD_TRAILER,
+    }
+)
+SIGNED_STREAMING_MODES = frozenset({STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER})
+
+_AMZ_DATE = re.compile(r"\d{8}T\d{6}Z")
+_SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
+_PRESIGN_PARAMS = (
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Signature",
+    "X-Amz-Date",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Expires",
+)
+_CREDENTIAL_SHAPE = '"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request"'
+
+
+@dataclass(frozen=True)
+class Credential:
+    """The `Credential=` value: access key and the scope date/region/service/terminator."""
+
+    access_key: str
+    date: str
+    region: str
+    service: str
+    terminator: str
+
+    @property
+    def scope(self) -> str:
+        return f"{self.date}/{self.region}/{self.service}/{self.terminator}"
+
+
+@dataclass(frozen=True)
+class AuthHeader:
+    """A parsed `Authorization: AWS4-HMAC-SHA256 ...` header."""
+
+    credential: Credential
+    signed_headers: tuple[str, ...]
+    signature: str
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    """A verified request: who signed it and how its body must be read and checked.
+
+    `payload_hash` is the value the signature covered: a hex SHA-256 of the body, or one of
+    the payload modes (UNSIGNED-PAYLOAD, STREAMING-...). `seed_signature` starts the chunk
+    signature chain of a signed aws-chunked body.
+    """
+
+    access_key: str
+    signing_key: bytes = field(repr=False)
+    amz_date: str
+    scope: str
+    seed_signature: str
+    payload_hash: str
+    presigned: bool = False
+
+    @property
+    def expected_sha256(self) -> str | None:
+        """The body's hex SHA-256 to check after reading it, or None when not signed so."""
+        return None if self.payload_hash in PAYLOAD_MODES else self.payload_hash.lower()
+
+    @property
+    def is_streaming(self) -> bool:
+        """True when the body is aws-chunked (signed or not)."""
+        return self.payload_hash.startswith("STREAMING-")
+
+    def chunk_verifier(self) -> ChunkSignatureVerifier | None:
+        """The chunk signature checker for signed aws-chunked bodies, else None."""
+        if self.payload_hash not in SIGNED_STREAMING_MODES:
+            return None
+        return ChunkSignatureVerifier(
+            self.signing_key, self.amz_date, self.scope, self.seed_signature, self.access_key
+        )
+
+
+# --- signing key ---------------------------------------------------------------------
+
+
+@lru_cache(maxsize=256)
+def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
+    """kSigning = HMAC chain over date, region, service, "aws4_request" (cached: 4 HMACs)."""
+    key = _hmac(f"AWS4{secret}".encode(), date)
+    key = _hmac(key, region)
+    key = _hmac(key, service)
+    return _hmac(key, TERMINATOR)
+
+
+def _hmac(key: bytes, message: str) -> bytes:
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()
+
+
+def sign(key: bytes, string_to_sign: str) -> str:
+    """Hex HMAC-SHA256 signature of a string to sign."""
+    return hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+# --- parsing -------------------------------------------------------------------------
+
+
+def _header_malformed(detail: str) -> S3Error:
+    return S3Error(
+        "AuthorizationHeaderMalformed", f"The authorization header is malformed; {detail}"
+    )
+
+
+def parse_credential(value: str, malformed: Callable[[str], S3Error]) -> Credential:
+    """`AK/YYYYMMDD/region/s3/aws4_request` (the access key itself may not contain '/')."""
+    parts = value.split("/")
+    if len(parts) != 5 or not all(parts):
+        raise malformed(f"the Credential is mal-formed; expecting {_CREDENTIAL_SHAPE}.")
+    access_key, date, region, service, terminator = parts
+    if not (len(date) == 8 and date.isdigit()):
+        raise malformed(f"the Credential is mal-formed; expecting {_CREDENTIAL_SHAPE}.")
+    if service != SERVICE:
+        raise malformed(f'incorrect service "{service}". This endpoint belongs to "{SERVICE}".')
+    if terminator != TERMINATOR:
+        raise malformed(f'incorrect terminal "{terminator}". This endpoint uses "{TERMINATOR}".')
+    return Credential(access_key, date, region, service, terminator)
+
+
+def parse_authorization_header(value: str) -> AuthHeader:
+    """Parse the header; wrong scheme or shape raise the error S3 gives for it."""
+    scheme, _, rest = value.strip().partition(" ")
+    if scheme == "AWS":
+        # SigV2 ("AWS AK:signature"): S3 regions opened since 2014 reject it this way.
+        raise S3Error(
+            "InvalidRequest",
+            "The authorization mechanism you have provided is not supported. "
+            f"Please use {ALGORITHM}.",
+        )
+    if scheme != ALGORITHM:
+        raise S3Error(
+            "InvalidArgument",
+            "Unsupported Authorization Type",
+            extra={"ArgumentName": "Authorization", "ArgumentValue": value},
+        )
+    fields: dict[str, str] = {}
+    for item in rest.split(","):
+        name, eq, field_value = item.strip().partition("=")
+        if eq:
+            fields[name.strip()] = field_value.strip()
+    if not all(fields.get(k) for k in ("Credential", "SignedHeaders", "Signature")):
+        raise _header_malformed(
+            "the authorization header requires three components: Credential, SignedHeaders, "
+            "and Signature."
+        )
+    credential = parse_credential(fields["Credential"], _header_malformed)
+    return AuthHeader(credential, tuple(fields["SignedHeaders"].split(";")), fields["Signature"])
+
+
+def _parse_amz_date(value: str) -> float | None:
+    """Seconds since the epoch for `YYYYMMDDTHHMMSSZ`, or None when malformed."""
+    if not _AMZ_DATE.fullmatch(value):
+        return None
+    try:
+        return float(calendar.timegm(time.strptime(value, "%Y%m%dT%H%M%SZ")))
+    except ValueError:
+        return None
+
+
+def _request_time(headers: dict[str, str]) -> tuple[str, float]:
+    """The signing timestamp: X-Amz-Date, else the Date header (RFC 1123) in the same form."""
+    amz_date = headers.get("x-amz-date")
+    if amz_date is not None:
+        seconds = _parse_amz_date(amz_date.strip())
+        if seconds is not None:
+            return amz_date.strip(), seconds
+    elif "date" in headers:
+        parsed = parsedate_tz(headers["date"])
+        if parsed is not None:
+            try:
+                seconds = float(calendar.timegm(parsed[:9]) - (parsed[9] or 0))
+                return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(seconds)), seconds
+            except (OverflowError, ValueError):
+                pass
+    raise S3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header")
+
+
+def _iso(seconds: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
+# --- canonical request ---------------------------------------------------------------
+
+
+def _uri_encode(raw: bytes) -> str:
+    """AWS URI encoding: every byte except A-Z a-z 0-9 - _ . ~ as %XY (upper-case hex)."""
+    return quote(raw, safe="~")
+
+
+def canonical_uri_candidates(raw_path: str) -> list[str]:
+    """Canonical URIs a correct S3 client may have signed for this raw path, best first.
+
+    S3 does not normalise the path ('//', '.', '..' stay). Clients send the key already
+    URI-encoded and sign exactly what they send (botocore quotes with safe '/~'; the JS SDK
+    v3 and Java v2 encode strictly too), so decoding each segment once and re-encoding with
+    the AWS rules reproduces it, and also accepts clients that percent-encode with lower-case
+    hex or leave sub-delimiters such as '!' unencoded. The raw path as received is the
+    fallback for clients that signed their own lax encoding verbatim.
+    """
+    path = raw_path or "/"
+    strict = "/".join(_uri_encode(unquote_to_bytes(segment)) for segment in path.split("/"))
+    return [strict] if strict == path else [strict, path]
+
+
+def _split_query(raw_query: str) -> list[tuple[str, str]]:
+    # Empty items ("a=1&&b=2") are kept as empty pairs, as botocore signs them.
+    if not raw_query:
+        return []
+    return [
+        (key, value) for key, _, value in (item.partition("=") for item in raw_query.split("&"))
+    ]
+
+
+def canonical_query_candidates(
+    pairs: list[tuple[str, str]], exclude: str | None = None
+) -> list[str]:
+    """Canonical query strings for raw `key=value` pairs, best first (same idea as the path).
+
+    Each key and value is percent-decoded and re-encoded with the AWS rules, pairs sorted by
+    key then value, `key` without '=' becomes `key=`. The raw pairs sorted as sent (what
+    botocore signs) are the fallback. `exclude` drops X-Amz-Signature for presigned URLs.
+    """
+    strict_pairs = sorted(
+        (_uri_encode(unquote_to_bytes(k)), _uri_encode(unquote_to_bytes(v)))
+        for k, v in pairs
+        if exclude is None or unquote_to_bytes(k) != exclude.encode()
+    )
+    raw_pairs = sorted(
+        (k, v) for k, v in pairs if exclude is None or unquote_to_bytes(k) != exclude.encode()
+    )
+    strict = "&".join(f"{k}={v}" for k, v in strict_pairs)
+    raw = "&".join(f"{k}={v}" for k, v in raw_pairs)
+    return [strict] if strict == raw else [strict, raw]
+
+
+def _fold_value(value: str) -> str:
+    # Trimall: trim, and fold runs of whitespace to one space (as botocore and the JS SDK do).
+    return " ".join(value.split())
+
+
+def canonical_headers(
+    signed_headers: tuple[str, ...], headers: dict[str, list[str]], host_override: str | None
+) -> str:
+    """`name:value\\n` per signed header, in the order signed; repeated values joined by ','."""
+    lines = []
+    for name in signed_headers:
+        if name == "host" and host_override is not None:
+            values = [host_override]
+        else:
+            values = headers.get(name, [])
+        lines.append(f"{name}:{','.join(_fold_value(v) for v in values)}\n")
+    return "".join(lines)
+
+
+def string_to_sign(amz_date: str, scope: str, canonical_request: str) -> str:
+    digest = hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
+    return f"{ALGORITHM}\n{amz_date}\n{scope}\n{digest}"
+
+
+# --- verification --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Signed:
+    """Everything needed to check one signature, whichever way it arrived."""
+
+    credential: Credential
+    signed_headers: tuple[str, ...]
+    signature: str
+    amz_date: str
+    payload_hash: str
+    query_pairs: list[tuple[str, str]]
+    exclude_param: str | None
+
+
+def verify_request(
+    method: str,
+    raw_path: str,
+    raw_query: str,
+    headers: list[tuple[str, str]],
+    lookup_secret: Callable[[str], str | None],
+    now: float,
+    host_override: str | None = None,
+) -> AuthResult:
+    """Verify a SigV4-signed request (Authorization header or presigned query).
+
+    `raw_path` / `raw_query` are exactly as received (percent-encoded, before any decoding),
+    `headers` are (lower-case name, value) pairs in arrival order, values decoded as latin-1.
+    Raises S3Error on any failure; returns what the body readers need on success.
+    """
+    header_map: dict[str, list[str]] = {}
+    for name, value in headers:
+        header_map.setdefault(name.lower(), []).append(value)
+    single = {name: values[0] for name, values in header_map.items()}
+    pairs = _split_query(raw_query)
+    query_keys = {unquote_to_bytes(k).decode("utf-8", "replace") for k, _ in pairs}
+
+    authorization = single.get("authorization")
+    if authorization is not None and "X-Amz-Algorithm" in query_keys:
+        raise S3Error(
+            "InvalidArgument",
+            "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
+            "Signature query string parameter or the Authorization header should be specified",
+            extra={"ArgumentName": "Authorization", "ArgumentValue": authorization},
+        )
+    if authorization is not None:
+        signed = _from_header(authorization, single, pairs, now)
+    elif "X-Amz-Algorithm" in query_keys:
+        signed = _from_query(pairs, now)
+    elif "Signature" in query_keys and "AWSAccessKeyId" in query_keys:
+        raise S3Error(
+            "InvalidRequest",
+            "The authorization mechanism you have provided is not supported. "
+            f"Please use {ALGORITHM}.",
+        )
+    else:
+        raise S3Error("AccessDenied")
+    return _check_signature(method, raw_path, header_map, signed, lookup_secret, host_override)
+
+
+def _from_header(
+    authorization: str, single: dict[str, str], pairs: list[tuple[str, str]], now: float
+) -> _Signed:
+    auth = parse_authorization_header(authorization)
+    amz_date, seconds = _request_time(single)
+    if abs(now - seconds) > MAX_SKEW_SECONDS:
+        raise S3Error(
+            "RequestTimeTooSkewed",
+            extra={
+                "RequestTime": single.get("x-amz-date") or single.get("date", ""),
+                "ServerTime": _iso(now),
+                "MaxAllowedSkewMilliseconds": str(MAX_SKEW_SECONDS * 1000),
+            },
+        )
+    if auth.credential.date != amz_date[:8]:
+        raise _header_malformed(
+            f'Invalid credential date "{auth.credential.date}". This date is not the same as '
+            f'X-Amz-Date: "{amz_date[:8]}".'
+        )
+    payload_hash = single.get("x-amz-content-sha256")
+    if payload_hash is None:
+        raise S3Error(
+            "InvalidRequest", "Missing required header for this request: x-amz-content-sha256"
+        )
+    payload_hash = payload_hash.strip()
+    if payload_hash not in PAYLOAD_MODES and not _SHA256_HEX.fullmatch(payload_hash):
+        raise S3Error(
+            "InvalidArgument",
+            "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, "
+            "STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a "
+            "valid sha256 value.",
+            extra={"ArgumentName": "x-amz-content-sha256", "ArgumentValue": payload_hash},
+        )
+    return _Signed(
+        auth.credential, auth.signed_headers, auth.signature, amz_date, payload_hash, pairs, None
+    )
+
+
+def _query_error(message: str) -> S3Error:
+    return S3Error("AuthorizationQueryParametersError", message)
+
+
+def _from_query(pairs: list[tuple[str, str]], now: float) -> _Signed:
+    params: dict[str, str] = {}
+    for key, value in pairs:
+        params.setdefault(
+            unquote_to_bytes(key).decode("utf-8", "replace"),
+            unquote_to_bytes(value).decode("utf-8", "replace"),
+        )
+    if not all(params.get(name) for name in _PRESIGN_PARAMS):
+        raise _query_error(
+            "Query-string authentication version 4 requires the X-Amz-Algorithm, "
+            "X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and "
+            "X-Amz-Expires parameters."
+        )
+    if params["X-Amz-Algorithm"] != ALGORITHM:
+        raise _query_error(f'X-Amz-Algorithm only supports "{ALGORITHM}"')
+    credential = parse_credential(
+        params["X-Amz-Credential"],
+        lambda detail: _query_error(f"Error parsing the X-Amz-Credential parameter; {detail}"),
+    )
+    amz_date = params["X-Amz-Date"]
+    seconds = _parse_amz_date(amz_date)
+    if seconds is None:
+        raise _query_error("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
+    if credential.date != amz_date[:8]:
+        raise _query_error(
+            f'Invalid credential date "{credential.date}". This date is not the same as '
+            f'X-Amz-Date: "{amz_date[:8]}".'
+        )
+    expires = _parse_expires(params["X-Amz-Expires"])
+    if seconds - now > MAX_SKEW_SECONDS:
+        raise S3Error("AccessDenied", "Request is not valid yet")
+    if now > seconds + expires:
+        raise S3Error(
+            "AccessDenied",
+            "Request has expired",
+            extra={
+                "X-Amz-Expires": str(expires),
+                "Expires": _iso(seconds + expires),
+                "ServerTime": _iso(now),
+            },
+        )
+    # Presigned URLs cannot know the body: the payload is UNSIGNED-PAYLOAD unless the URL
+    # itself carries X-Amz-Content-Sha256 (some SDKs hoist it into the query).
+    payload_hash = params.get("X-Amz-Content-Sha256") or UNSIGNED_PAYLOAD
+    return _Signed(
+        credential,
+        tuple(params["X-Amz-SignedHeaders"].split(";")),
+        params["X-Amz-Signature"],
+        amz_date,
+        payload_hash,
+        pairs,
+        "X-Amz-Signature",
+    )
+
+
+def _parse_expires(value: str) -> int:
+    if not value.isdigit():
+        if value.startswith("-") and value[1:].isdigit():
+            raise _query_error("X-Amz-Expires must be non-negative")
+        raise _query_error("X-Amz-Expires should be a number")
+    expires = int(value)
+    if expires > MAX_PRESIGNED_EXPIRES:
+        raise _query_error("X-Amz-Expires must be less than a week (in seconds) that is; 604800")
+    if expires < 1:
+        raise _query_error("X-Amz-Expires must be greater than 0")
+    return expires
+
+
+def _check_signature(
+    method: str,
+    raw_path: str,
+    header_map: dict[str, list[str]],
+    signed: _Signed,
+    lookup_secret: Callable[[str], str | None],
+    host_override: str | None,
+) -> AuthResult:
+    credential = signed.credential
+    secret = lookup_secret(credential.access_key)
+    if secret is None:
+        raise S3Error("InvalidAccessKeyId", extra={"AWSAccessKeyId": credential.access_key})
+    key = signing_key(secret, credential.date, credential.region, credential.service)
+    headers_block = canonical_headers(signed.signed_headers, header_map, host_override)
+    tail = f"{headers_block}\n{';'.join(signed.signed_headers)}\n{signed.payload_hash}"
+    first: tuple[str, str] | None = None
+    provided = signed.signature.encode("utf-8", "replace")
+    for uri in canonical_uri_candidates(raw_path):
+        for query in canonical_query_candidates(signed.query_pairs, signed.exclude_param):
+            canonical = f"{method.upper()}\n{uri}\n{query}\n{tail}"
+            to_sign = string_to_sign(signed.amz_date, credential.scope, canonical)
+            if hmac.compare_digest(sign(key, to_sign).encode(), provided):
+                return AuthResult(
+                    access_key=credential.access_key,
+                    signing_key=key,
+                    amz_date=signed.amz_date,
+                    scope=credential.scope,
+                    seed_signature=signed.signature,
+                    payload_hash=signed.payload_hash,
+                    presigned=signed.exclude_param is not None,
+                )
+            if first is None:
+                first = (canonical, to_sign)
+    assert first is not None
+    canonical, to_sign = first
+    raise S3Error(
+        "SignatureDoesNotMatch",
+        extra={
+            "AWSAccessKeyId": credential.access_key,
+            "StringToSign": to_sign,
+            "SignatureProvided": signed.signature,
+            "StringToSignBytes": hex_bytes(to_sign),
+            "CanonicalRequest": canonical,
+            "CanonicalRequestBytes": hex_bytes(canonical),
+        },
+    )
+
+
+def check_payload_sha256(expected_hex: str, actual_digest: bytes) -> None:
+    """XAmzContentSHA256Mismatch when the body's SHA-256 is not the signed one."""
+    actual_hex = actual_digest.hex()
+    if not hmac.compare_digest(expected_hex.lower().encode(), actual_hex.encode()):
+        raise S3Error(
+            "XAmzContentSHA256Mismatch",
+            extra={
+                "ClientComputedContentSHA256": expected_hex,
+                "S3ComputedContentSHA256": actual_hex,
+            },
+        )
+
+
+__all__ = [
+    "EMPTY_SHA256",
+    "AuthHeader",
+    "AuthResult",
+    "Credential",
+    "check_payload_sha256",
+    "parse_authorization_header",
+    "signing_key",
+    "verify_request",
+]
