@@ -316,10 +316,12 @@ class SyncConnection:
             sent += n
         return self._read_response(head_only=False, keep_body=True, deadline=deadline)
 
-    def get_stream(self, path: str, deadline: float) -> Response:
+    def get_stream(
+        self, path: str, deadline: float, headers: Iterable[tuple[str, str]] = ()
+    ) -> Response:
         """GET and discard the body, counting its bytes."""
         sock = self._socket()
-        sock.sendall(render_request("GET", self.host, self.port, path))
+        sock.sendall(render_request("GET", self.host, self.port, path, b"", headers))
         return self._read_response(head_only=False, keep_body=False, deadline=deadline)
 
     def _read_response(
@@ -348,8 +350,8 @@ class SyncConnection:
 class RequestPlan:
     """Which requests a load run sends: request i targets key i mod `key_count`.
 
-    `path_template` is formatted with the key index (e.g. "/bench/obj-{:06d}"). Picklable, so
-    it can be rendered in each generator process.
+    `path_template` is formatted with the key index (e.g. "/bench/obj-{:06d}"), or with
+    `keys[i]` when explicit keys are given. Picklable, so each generator process renders it.
     """
 
     method: str
@@ -360,18 +362,20 @@ class RequestPlan:
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = ()
     ok_statuses: tuple[int, ...] = ()
+    keys: tuple[str, ...] = ()
 
     def render_all(self) -> list[bytes]:
+        names: Iterable[object] = self.keys if self.keys else range(self.key_count)
         return [
             render_request(
                 self.method,
                 self.host,
                 self.port,
-                self.path_template.format(i),
+                self.path_template.format(name),
                 self.body,
                 self.headers,
             )
-            for i in range(self.key_count)
+            for name in names
         ]
 
     def is_ok(self, status: int) -> bool:
@@ -391,6 +395,7 @@ class LoadResult:
     statuses: dict[int, int]
     connections: int
     processes: int = 1
+    reconnects: int = 0
 
     @property
     def ops_per_s(self) -> float:
@@ -415,6 +420,7 @@ class LoadResult:
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "connections": self.connections,
             "processes": self.processes,
+            "reconnects": self.reconnects,
         }
 
 
@@ -436,6 +442,7 @@ class _LoadRun:
         self.finished: asyncio.Future[None] | None = None
         self.connections: set[_LoadConnection] = set()
         self.tasks: set[asyncio.Task[None]] = set()
+        self.reconnects = 0
 
     def next_request(self) -> bytes | None:
         if self.issued >= self.max_requests or time.perf_counter() >= self.deadline:
@@ -532,11 +539,14 @@ class _LoadConnection(asyncio.Protocol):
         return None
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.done:
+            return
         if self.in_flight:
             self.in_flight = False
             self.run.errors += 1
             self.run.statuses[0] += 1
-        self._finish()
+        # Closed between requests without notice (idle timeout, restart): carry on if allowed.
+        self._reopen()
 
     def _reopen(self) -> None:
         """The server closed after answering (moto always does): continue on a new connection.
@@ -551,6 +561,7 @@ class _LoadConnection(asyncio.Protocol):
         self.run.connections.discard(self)
         if self.transport is not None:
             self.transport.close()
+        self.run.reconnects += 1
         self.run.open_and_send(request, time.perf_counter())
 
     def _fail(self) -> None:
@@ -644,6 +655,7 @@ def _worker(
                 dict(run.statuses),
                 started,
                 ended,
+                run.reconnects,
             )
         )
     except BaseException as exc:
@@ -673,6 +685,7 @@ def run_load(
             latencies=run.latencies,
             statuses=dict(run.statuses),
             connections=connections,
+            reconnects=run.reconnects,
         )
     return _run_multi(plan, connections, max_requests, time_limit, processes)
 
@@ -707,8 +720,9 @@ def _run_multi(
         raise RuntimeError(f"load generator process failed: {failures[0]}")
     latencies = array("d")
     statuses: Counter[int] = Counter()
-    requests = errors = 0
-    for count, errs, lat_bytes, stats, _, _ in outcomes:
+    requests = errors = reconnects = 0
+    for count, errs, lat_bytes, stats, _, _, reopened in outcomes:
+        reconnects += reopened
         requests += count
         errors += errs
         latencies.frombytes(lat_bytes)
@@ -723,4 +737,5 @@ def _run_multi(
         statuses=dict(statuses),
         connections=connections,
         processes=processes,
+        reconnects=reconnects,
     )

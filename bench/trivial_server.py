@@ -20,6 +20,7 @@ RESPONSE = (
     b"Content-Length: %d\r\n\r\n" % len(BODY)
 ) + BODY
 HEAD_RESPONSE = RESPONSE[: -len(BODY)]
+CLOSE_RESPONSE = RESPONSE.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1)
 
 
 class TrivialProtocol(asyncio.Protocol):
@@ -42,10 +43,13 @@ class TrivialProtocol(asyncio.Protocol):
     def on_message_complete(self) -> None:
         if self.transport is None:
             return
+        if not self.parser.should_keep_alive():
+            # Like werkzeug (moto) on every response: answer, say so, close.
+            self.transport.write(CLOSE_RESPONSE)
+            self.transport.close()
+            return
         method = self.parser.get_method()
         self.transport.write(HEAD_RESPONSE if method == b"HEAD" else RESPONSE)
-        if not self.parser.should_keep_alive():
-            self.transport.close()
 
 
 async def serve(port: int) -> None:
