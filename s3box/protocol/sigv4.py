@@ -385,7 +385,13 @@ def _from_header(
         raise S3Error(
             "InvalidRequest", "Missing required header for this request: x-amz-content-sha256"
         )
-    payload_hash = payload_hash.strip()
+    payload_hash = _check_payload_hash(payload_hash.strip())
+    return _Signed(
+        auth.credential, auth.signed_headers, auth.signature, amz_date, payload_hash, pairs, None
+    )
+
+
+def _check_payload_hash(payload_hash: str) -> str:
     if payload_hash not in PAYLOAD_MODES and not _SHA256_HEX.fullmatch(payload_hash):
         raise S3Error(
             "InvalidArgument",
@@ -394,9 +400,7 @@ def _from_header(
             "valid sha256 value.",
             extra={"ArgumentName": "x-amz-content-sha256", "ArgumentValue": payload_hash},
         )
-    return _Signed(
-        auth.credential, auth.signed_headers, auth.signature, amz_date, payload_hash, pairs, None
-    )
+    return payload_hash
 
 
 def _query_error(message: str) -> S3Error:
@@ -446,7 +450,7 @@ def _from_query(pairs: list[tuple[str, str]], now: float) -> _Signed:
         )
     # Presigned URLs cannot know the body: the payload is UNSIGNED-PAYLOAD unless the URL
     # itself carries X-Amz-Content-Sha256 (some SDKs hoist it into the query).
-    payload_hash = params.get("X-Amz-Content-Sha256") or UNSIGNED_PAYLOAD
+    payload_hash = _check_payload_hash(params.get("X-Amz-Content-Sha256") or UNSIGNED_PAYLOAD)
     return _Signed(
         credential,
         tuple(params["X-Amz-SignedHeaders"].split(";")),

@@ -289,3 +289,20 @@ def test_feed_after_finish_is_rejected() -> None:
     decode(decoder, b"0\r\n\r\n")
     with pytest.raises(S3Error):
         decoder.feed(b"1")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    body=st.binary(max_size=300)
+    | st.lists(
+        st.sampled_from([b"3", b";", b"chunk-signature=", b"\r\n", b"abc", b"0", b":", b"x"])
+    ).map(b"".join),
+    signed=st.booleans(),
+)
+def test_arbitrary_bodies_only_ever_raise_s3_errors(body: bytes, signed: bool) -> None:
+    decoder = AwsChunkedDecoder(verifier() if signed else None, {"x"}, None)
+    try:
+        decoder.feed(body)
+        decoder.finish()
+    except S3Error:
+        pass

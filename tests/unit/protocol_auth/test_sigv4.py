@@ -494,3 +494,30 @@ def test_body_hash_mismatch_is_x_amz_content_sha256_mismatch() -> None:
     with pytest.raises(S3Error) as info:
         sigv4.check_payload_sha256(sigv4.EMPTY_SHA256, b"\x00" * 32)
     assert info.value.code == "XAmzContentSHA256Mismatch"
+
+
+# --- garbage in, S3Error out -----------------------------------------------------------
+
+printable = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=120)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    authorization=st.none() | printable | printable.map(lambda v: "AWS4-HMAC-SHA256 " + v),
+    query=printable | printable.map(lambda v: "X-Amz-Algorithm=AWS4-HMAC-SHA256&" + v),
+    path=printable,
+    headers=st.lists(
+        st.tuples(
+            st.sampled_from(["x-amz-date", "date", "x-amz-content-sha256", "host", "x-amz-meta-a"]),
+            printable,
+        ),
+        max_size=5,
+    ),
+)
+def test_arbitrary_requests_only_ever_raise_s3_errors(authorization, query, path, headers) -> None:
+    if authorization is not None:
+        headers = [*headers, ("authorization", authorization)]
+    try:
+        sigv4.verify_request("GET", path, query, headers, lookup, time.time(), None)
+    except S3Error:
+        pass
