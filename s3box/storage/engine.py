@@ -890,32 +890,70 @@ class Engine:
         ck = (bucket, key)
         try:
             async with self._locks.hold(ck):
-                results = await self._run(self._delete_sync, b, [key], if_match)
+                hint = self._cache.get(ck)
+                err = await self._run(self._delete_one_sync, b, key, hint, if_match)
                 self._cache.invalidate(ck)
                 self._repaired.discard(ck)
         finally:
             self._leave(b)
-        err = results[0]
         if err is not None:
             raise err
 
+    def _delete_one_sync(
+        self, b: _Bucket, key: str, hint: CachedObject | None, if_match: str | None
+    ) -> StorageError | None:
+        if if_match is not None:
+            f = self._find(b, key)
+            if f is None:
+                return NoSuchKey(key=key)
+            if if_match.strip('"') not in ("*", f.meta.etag):
+                return PreconditionFailed("If-Match does not match the current ETag")
+            path: str | None = f.path
+        else:
+            path = self._live_path(b, key, hint)
+        idx = b.index()
+        if path is not None:
+            now = self._clock()
+            idx.write(lambda c: BucketIndex.add_repair(c, (key,), now))
+            self._trash_dirs(b, [path])
+        idx.write(lambda c: _drop_rows(c, (key,)))
+        return None
+
     async def delete_objects(self, bucket: str, keys: Sequence[str]) -> list[DeleteResult]:
         """Delete up to 1000 keys in coarse batched steps; one result per key in
-        request order. Raises NoSuchBucket."""
+        request order. Raises NoSuchBucket.
+
+        Three worker hops whatever the count: repair rows for every key (one
+        transaction), then find-and-trash in a few parallel chunks, then drop
+        every row in one transaction."""
         b = await self._enter(bucket)
         unique = list(dict.fromkeys(keys))
+        errors: dict[str, BaseException] = {}
         try:
-            async with self._locks.hold_many((bucket, k) for k in unique):
-                errors = await self._run(self._delete_sync, b, unique, None)
-                for k in unique:
-                    self._cache.invalidate((bucket, k))
-                    self._repaired.discard((bucket, k))
+            cks = [(bucket, k) for k in unique]
+            async with self._locks.hold_many(cks):
+                hints = [self._cache.get(ck) for ck in cks]
+                idx = await self._run(b.index)
+                now = self._clock()
+                await self._run(idx.write, lambda c: BucketIndex.add_repair(c, unique, now))
+                n = max(1, min(self._delete_parallelism, len(unique) // 128))
+                chunks = [
+                    (unique[i::n], hints[i::n]) for i in range(n)
+                ]  # striding spreads keys evenly; order does not matter here
+                for chunk_errors in await asyncio.gather(
+                    *(self._run(self._trash_keys_sync, b, ks, hs) for ks, hs in chunks)
+                ):
+                    errors.update(chunk_errors)
+                gone = [k for k in unique if k not in errors]
+                await self._run(idx.write, lambda c: _drop_rows(c, gone))
+                for ck in cks:
+                    self._cache.invalidate(ck)
+                    self._repaired.discard(ck)
         finally:
             self._leave(b)
-        by_key = dict(zip(unique, errors, strict=True))
         out: list[DeleteResult] = []
         for k in keys:
-            e = by_key[k]
+            e = errors.get(k)
             if e is None:
                 out.append(DeleteResult(k))
             else:
@@ -923,52 +961,54 @@ class Engine:
                 out.append(DeleteResult(k, code, str(e)))
         return out
 
-    def _delete_sync(
-        self, b: _Bucket, keys: Sequence[str], if_match: str | None
-    ) -> list[BaseException | None]:
-        """Trash every found key's directory, then drop all their rows in one
-        transaction (which also heals rows whose directory was already gone)."""
-        errors: list[BaseException | None] = [None] * len(keys)
-        found: list[tuple[int, Found]] = []
-        for i, key in enumerate(keys):
-            f = self._find(b, key)
-            if if_match is not None:
-                if f is None:
-                    errors[i] = NoSuchKey(key=key)
-                    continue
-                if if_match.strip('"') not in ("*", f.meta.etag):
-                    errors[i] = PreconditionFailed("If-Match does not match the current ETag")
-                    continue
-            if f is not None:
-                found.append((i, f))
-        done = [k for k, e in zip(keys, errors, strict=True) if e is None]
-        if not done:
-            return errors
-        idx = b.index()
-        if found:
-            now = self._clock()
-            idx.write(lambda c: BucketIndex.add_repair(c, [keys[i] for i, _ in found], now))
-        moved: set[int] = set()
-        for i, f in found:
+    _delete_parallelism = 4
+
+    def _trash_keys_sync(
+        self, b: _Bucket, keys: Sequence[str], hints: Sequence[CachedObject | None]
+    ) -> dict[str, BaseException]:
+        errors: dict[str, BaseException] = {}
+        key_of: dict[str, str] = {}  # live path -> key
+        for key, hint in zip(keys, hints, strict=True):
             try:
-                os.rename(f.path, os.path.join(b.trash, new_id()))
-                moved.add(i)
-            except FileNotFoundError:
-                moved.add(i)  # gone already: the row goes too
+                path = self._live_path(b, key, hint)
             except OSError as e:
-                errors[i] = e
-        if self.options.fsync and found:
-            for d in {os.path.dirname(f.path) for _, f in found}:
+                errors[key] = e
+                continue
+            if path is not None:
+                key_of[path] = key
+        for path, err in self._trash_dirs(b, list(key_of)).items():
+            errors[key_of[path]] = err
+        return errors
+
+    def _live_path(self, b: _Bucket, key: str, hint: CachedObject | None) -> str | None:
+        """The key's live directory. A cache entry is trusted when the path
+        still holds the very directory it named (same inode): published
+        directories never change in place, so no meta.json read is needed."""
+        if hint is not None:
+            try:
+                if os.lstat(hint.path).st_ino == hint.ino:
+                    return hint.path
+            except FileNotFoundError:
+                pass
+        f = self._find(b, key)
+        return f.path if f is not None else None
+
+    def _trash_dirs(self, b: _Bucket, paths: Sequence[str]) -> dict[str, OSError]:
+        """Rename each live directory into trash/<id> (atomic per object).
+        Returns the paths that failed; a path already gone counts as done."""
+        failed: dict[str, OSError] = {}
+        for path in paths:
+            try:
+                os.rename(path, os.path.join(b.trash, new_id()))
+            except FileNotFoundError:
+                pass
+            except OSError as e:
+                failed[path] = e
+        if self.options.fsync and paths:
+            for d in {os.path.dirname(p) for p in paths}:
                 fsync_dir(d)
             fsync_dir(b.trash)
-        gone = [k for i, k in enumerate(keys) if errors[i] is None]
-
-        def commit(c: sqlite3.Connection) -> None:
-            BucketIndex.delete(c, gone)
-            BucketIndex.clear_repair(c, gone)
-
-        idx.write(commit)
-        return errors
+        return failed
 
     # ---- copy ----
     async def copy_object(
@@ -1089,6 +1129,12 @@ def _last_activity(path: str) -> float:
         except FileNotFoundError:
             pass
     return newest
+
+
+def _drop_rows(conn: sqlite3.Connection, keys: Sequence[str]) -> None:
+    """Delete the object rows and their repair rows (one transaction)."""
+    BucketIndex.delete(conn, keys)
+    BucketIndex.clear_repair(conn, keys)
 
 
 def _part_checksum(fields: ObjectFields) -> str | None:
