@@ -51,16 +51,28 @@ def http_date(ts: float) -> str:
     return _http_date_of_second(epoch_seconds(ts))
 
 
-@lru_cache(maxsize=4096)
-def _iso_of_second(second: int) -> str:
-    t = datetime.datetime.fromtimestamp(second, datetime.UTC)
-    return f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}"
+@lru_cache(maxsize=1024)
+def _iso_day(day: int) -> str:
+    t = datetime.datetime.fromtimestamp(day * 86400, datetime.UTC)
+    return f"{t.year:04d}-{t.month:02d}-{t.day:02d}T"
+
+
+@lru_cache(maxsize=16384)
+def _iso_second(second: int) -> str:
+    day, rest = divmod(second, 86400)
+    hour, rest = divmod(rest, 3600)
+    minute, sec = divmod(rest, 60)
+    return f"{_iso_day(day)}{hour:02d}:{minute:02d}:{sec:02d}."
 
 
 def iso8601_ms(ts: float) -> str:
-    """ISO 8601 UTC with milliseconds, e.g. "2026-11-25T15:57:27.123Z" (as S3 listings)."""
-    millis = epoch_millis(ts)
-    return f"{_iso_of_second(millis // 1000)}.{millis % 1000:03d}Z"
+    """ISO 8601 UTC with milliseconds, e.g. "2026-11-25T15:57:27.123Z" (as S3 listings).
+
+    A listing renders one per entry: the date is cached per day, the whole
+    "date T time." per second (repeated listings of the same objects hit it).
+    """
+    second, millis = divmod(epoch_millis(ts), 1000)
+    return f"{_iso_second(second)}{millis:03d}Z"
 
 
 # RFC 7231 section 7.1.1.1: a recipient must accept all three formats.
