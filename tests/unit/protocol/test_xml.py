@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import xml.etree.ElementTree as ET
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from s3box.protocol.errors import S3Error
@@ -656,3 +657,55 @@ def test_arbitrary_bytes_never_raise_anything_but_s3_errors(body):
             parser(body)
         except S3Error as err:
             assert err.code in ("MalformedXML", "InvalidTag")
+
+
+# --- what boto3 reads back ---------------------------------------------------------
+
+
+@functools.cache
+def s3_model() -> Any:
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model("s3")
+
+
+def botocore_parse(operation: str, body: bytes) -> dict[str, Any]:
+    """Parse a body the way boto3 does, including its url-decoding handler."""
+    from botocore import handlers
+    from botocore.parsers import RestXMLParser
+
+    model = s3_model().operation_model(operation)
+    response = {"body": body, "headers": {}, "status_code": 200}
+    parsed: dict[str, Any] = RestXMLParser().parse(response, model.output_shape)
+    decode = {
+        "ListObjects": handlers.decode_list_object,
+        "ListObjectsV2": handlers.decode_list_object_v2,
+    }[operation]
+    decode(parsed=parsed, context={"encoding_type_auto_set": True})
+    return parsed
+
+
+@settings(deadline=None)  # the first example loads botocore's S3 model
+@given(st.lists(xml_keys, min_size=1, max_size=4, unique=True), xml_keys)
+def test_boto3_reads_back_keys_prefixes_and_quoted_etags_v2(keys, common_prefix):
+    body = render_list_objects_v2(
+        "b", "", "/", 1000, "url", [entry(k) for k in keys], [common_prefix], False,
+        len(keys) + 1, None, None, None, False, OWNER,
+    )  # fmt: skip
+    parsed = botocore_parse("ListObjectsV2", body)
+    assert [c["Key"] for c in parsed["Contents"]] == keys
+    assert parsed["Contents"][0]["ETag"] == f'"{ETAG}"'
+    assert parsed["CommonPrefixes"] == [{"Prefix": common_prefix}]
+
+
+@settings(deadline=None)
+@given(xml_keys, xml_keys)
+def test_boto3_reads_back_v1_markers(marker, next_marker):
+    body = render_list_objects_v1(
+        "b", None, marker, "/", 1, "url", [entry(next_marker)], [], True, next_marker, OWNER
+    )
+    parsed = botocore_parse("ListObjects", body)
+    assert parsed["Marker"] == marker
+    assert parsed["NextMarker"] == next_marker
+    assert parsed["Contents"][0]["Key"] == next_marker
+    assert parsed["Contents"][0]["Owner"] == {"ID": "owner-id", "DisplayName": "owner-name"}
