@@ -139,6 +139,7 @@ class _Bucket:
         self._options = options
         self._index: BucketIndex | None = None
         self._index_lock = threading.Lock()
+        self.info: BucketInfo | None = None  # bucket.json, read once
         self.active = 0
         self.idle: asyncio.Event | None = None
         self.deleting: asyncio.Future[None] | None = None
@@ -456,14 +457,20 @@ class Engine:
         return info
 
     async def head_bucket(self, bucket: str) -> BucketInfo:
-        """Raises NoSuchBucket."""
-        b = self._bucket(bucket)
+        """Raises NoSuchBucket. Reads bucket.json once; later calls cost no I/O
+        (the server calls this on hot paths)."""
+        b = await self._enter(bucket)
+        self._leave(b)
+        if b.info is not None:
+            return b.info
         try:
             raw = await self._run(read_file, os.path.join(b.root, layout.BUCKET_JSON))
         except FileNotFoundError:
-            self._buckets.pop(bucket, None)
+            if self._buckets.get(bucket) is b:
+                del self._buckets[bucket]
             raise NoSuchBucket(bucket=bucket) from None
-        return bucket_from_json(bucket, raw)
+        b.info = bucket_from_json(bucket, raw)
+        return b.info
 
     async def delete_bucket(self, bucket: str) -> None:
         """Raises NoSuchBucket, BucketNotEmpty (any live object).
