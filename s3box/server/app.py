@@ -1,0 +1,280 @@
+"""The ASGI application: joins the protocol layer (routing, auth, XML) to the
+storage engine.
+
+A plain ASGI callable with no framework and no dependence on one server's
+quirks (it runs under uvicorn and granian). Every response carries
+x-amz-request-id and x-amz-id-2; every error is rendered in one place.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from s3box import __version__
+from s3box.protocol import xml
+from s3box.protocol.errors import S3Error
+from s3box.protocol.routing import ADMIN_PREFIX, route, split_path
+from s3box.server.http import ClientDisconnected, Receive, RequestContext, Response, Send
+from s3box.storage.engine import Engine, EngineOptions
+from s3box.storage.errors import StorageError
+
+if TYPE_CHECKING:
+    from s3box.config import Config
+
+Handler = Callable[[RequestContext], Awaitable[Response]]
+
+log = logging.getLogger("s3box.server")
+access_log = logging.getLogger("s3box.access")
+
+# S3 answers these operations with a body-less response on error.
+_HEAD_METHODS = frozenset({"HEAD"})
+
+
+def _request_id() -> str:
+    return os.urandom(8).hex().upper()
+
+
+def _host_id() -> str:
+    return base64.b64encode(os.urandom(24)).decode("ascii")
+
+
+class S3App:
+    """The s3box ASGI application. Build it with a validated Config."""
+
+    def __init__(self, config: Config, engine: Engine | None = None) -> None:
+        self.config = config
+        storage = config.storage
+        self.engine = engine or Engine(
+            Path(config.base_dir),
+            EngineOptions(
+                sqlite_max_connections=storage.sqlite_max_connections,
+                meta_cache_capacity=storage.meta_cache_capacity,
+                sqlite_repair_cache_capacity=storage.sqlite_repair_cache_capacity,
+                fsync=storage.fsync,
+            ),
+        )
+        self.region: str = getattr(config, "region", "us-east-1")
+        self.handlers: dict[str, Handler] = {}
+        self.admin_handlers: dict[tuple[str, str], Handler] = {}
+        self.started = False
+        self._register()
+
+    def _register(self) -> None:
+        from s3box.server.handlers import admin, buckets, objects
+
+        for module in (buckets, objects):
+            self.handlers.update(module.HANDLERS)
+        self.admin_handlers.update(admin.HANDLERS)
+
+    # ---- ASGI entry ----
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def startup(self) -> None:
+        if not self.started:
+            await self.engine.start()
+            self.started = True
+
+    async def shutdown(self) -> None:
+        if self.started:
+            self.started = False
+            await self.engine.close()
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:  # the process cannot serve: say why
+                    log.exception("startup failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                try:
+                    await self.shutdown()
+                finally:
+                    await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        request_id = _request_id()
+        method: str = scope["method"]
+        raw_path_b: bytes | None = scope.get("raw_path")
+        raw_path = raw_path_b.decode("latin-1") if raw_path_b else scope["path"]
+        raw_path = raw_path.split("?", 1)[0]
+        raw_query = scope.get("query_string", b"").decode("latin-1")
+        header_list = [
+            (k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]
+        ]
+        headers: dict[str, str] = {}
+        for name, value in header_list:
+            if name in headers:
+                headers[name] = headers[name] + "," + value
+            else:
+                headers[name] = value
+        ctx = RequestContext(
+            app=self,
+            method=method,
+            raw_path=raw_path,
+            raw_query=raw_query,
+            query={},
+            headers=headers,
+            header_list=header_list,
+            bucket=None,
+            key=None,
+            operation="unknown",
+            request_id=request_id,
+            receive=receive,
+        )
+        response: Response | None = None
+        try:
+            response = await self._dispatch(ctx)
+        except S3Error as err:
+            response = self._error_response(ctx, err)
+        except StorageError as err:
+            response = self._error_response(ctx, _storage_to_s3(err, ctx))
+        except ClientDisconnected:
+            response = None
+        except Exception:
+            log.exception("internal error handling %s %s", method, raw_path)
+            response = self._error_response(ctx, S3Error("InternalError"))
+        if response is None:
+            self._log(ctx, 499, 0, started)
+            return
+        sent = await self._send(ctx, response, send)
+        self._log(ctx, response.status, sent, started)
+
+    async def _dispatch(self, ctx: RequestContext) -> Response:
+        if ctx.raw_path.startswith(ADMIN_PREFIX):
+            ctx.operation = "admin"
+            handler = self.admin_handlers.get((ctx.method, ctx.raw_path))
+            if handler is None:
+                raise S3Error("NoSuchKey", resource=ctx.raw_path)
+            return await handler(ctx)
+        ctx.query = dict(parse_qsl(ctx.raw_query, keep_blank_values=True))
+        try:
+            bucket, key = split_path(ctx.raw_path)
+        except UnicodeDecodeError as exc:
+            raise S3Error("InvalidURI", "Couldn't parse the specified URI.") from exc
+        ctx.bucket, ctx.key = bucket, key
+        r = route(ctx.method, bucket, key, ctx.query, ctx.headers)
+        ctx.operation = r.operation
+        handler = self.handlers.get(r.operation)
+        if handler is None:
+            raise S3Error(
+                "NotImplemented",
+                f"{r.operation} is not implemented by s3box.",
+                resource=ctx.raw_path,
+            )
+        return await handler(ctx)
+
+    def _error_response(self, ctx: RequestContext, err: S3Error) -> Response:
+        headers = list(err.headers.items())
+        if err.status == 304 or ctx.method in _HEAD_METHODS:
+            return Response(status=err.status, headers=headers)
+        resource = err.resource if err.resource is not None else ctx.raw_path
+        body = xml.render_error(
+            err.code, err.message, resource, ctx.request_id, _host_id(), err.extra
+        )
+        headers.append(("content-type", "application/xml"))
+        return Response(status=err.status, headers=headers, body=body)
+
+    async def _send(self, ctx: RequestContext, response: Response, send: Send) -> int:
+        headers: list[tuple[bytes, bytes]] = [
+            (b"x-amz-request-id", ctx.request_id.encode()),
+            (b"x-amz-id-2", _host_id().encode()),
+            (b"server", b"s3box"),
+        ]
+        for name, value in response.headers:
+            headers.append((name.encode("latin-1"), value.encode("latin-1", "replace")))
+        if not ctx.body_done and _has_body(ctx.headers):
+            # The request body was not read (an early error): the connection
+            # cannot be reused, the client may be waiting on 100-continue or
+            # still sending. Closing is the only safe answer (RFC 9110 15.2.1).
+            headers.append((b"connection", b"close"))
+        stream = response.stream
+        length = response.content_length
+        if length is None and stream is None:
+            length = len(response.body)
+        if length is not None and response.status not in (204, 304):
+            headers.append((b"content-length", str(length).encode()))
+        try:
+            await send(
+                {"type": "http.response.start", "status": response.status, "headers": headers}
+            )
+            if stream is None or ctx.method == "HEAD":
+                payload = b"" if ctx.method == "HEAD" else response.body
+                await send({"type": "http.response.body", "body": payload, "more_body": False})
+                return len(payload)
+            sent = 0
+            async for chunk in stream:
+                sent += len(chunk)
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return sent
+        finally:
+            if response.on_close is not None:
+                await response.on_close()
+
+    def _log(self, ctx: RequestContext, status: int, bytes_out: int, started: float) -> None:
+        if not access_log.isEnabledFor(logging.INFO):
+            return
+        latency_ms = (time.perf_counter() - started) * 1000.0
+        uri = ctx.raw_path + ("?" + ctx.raw_query if ctx.raw_query else "")
+        try:
+            from s3box.server.logging import log_request
+
+            log_request(
+                access_log,
+                method=ctx.method,
+                uri=uri,
+                status=status,
+                bytes_in=ctx.bytes_in,
+                bytes_out=bytes_out,
+                latency_ms=latency_ms,
+                request_id=ctx.request_id,
+                access_key=ctx.access_key,
+                operation=ctx.operation,
+            )
+        except ImportError:  # logging module not there yet
+            access_log.info("%s %s %s %.1fms", ctx.method, uri, status, latency_ms)
+
+
+def _has_body(headers: dict[str, str]) -> bool:
+    if "transfer-encoding" in headers:
+        return True
+    length = headers.get("content-length")
+    return length is not None and length.strip() not in ("", "0")
+
+
+def _storage_to_s3(err: StorageError, ctx: RequestContext) -> S3Error:
+    extra: dict[str, str] = {}
+    if err.code == "NoSuchBucket" and ctx.bucket:
+        extra["BucketName"] = ctx.bucket
+    elif err.code == "NoSuchKey" and ctx.key is not None:
+        extra["Key"] = ctx.key
+    elif err.code in ("BucketNotEmpty", "BucketAlreadyOwnedByYou") and ctx.bucket:
+        extra["BucketName"] = ctx.bucket
+    extra.update(err.fields)
+    return S3Error(err.code, err.message or None, extra=extra)
+
+
+def create_app(config: Config) -> S3App:
+    return S3App(config)
+
+
+SERVER_HEADER = f"s3box/{__version__}"

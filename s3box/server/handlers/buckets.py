@@ -1,0 +1,235 @@
+"""Service- and bucket-level operations: ListBuckets, Create/Head/DeleteBucket,
+GetBucketLocation, GetBucketAcl, ListObjects v1/v2, DeleteObjects.
+
+Handlers only translate: request values in, engine call, XML out. No file or
+SQLite access here.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+
+from s3box.protocol import xml
+from s3box.protocol.errors import S3Error
+from s3box.protocol.names import validate_bucket_name, validate_key
+from s3box.server.handlers.common import (
+    OWNER,
+    OWNER_ID,
+    OWNER_NAME,
+    XML_HEADERS,
+    bucket_of,
+    verify_content_md5,
+)
+from s3box.server.http import RequestContext, Response
+
+MAX_KEYS_LIMIT = 1000
+
+
+async def list_buckets(ctx: RequestContext) -> Response:
+    buckets = await ctx.app.engine.list_buckets()
+    body = xml.render_list_buckets(buckets, OWNER_ID, OWNER_NAME)
+    return Response(headers=list(XML_HEADERS), body=body)
+
+
+async def create_bucket(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx, validate=False)
+    validate_bucket_name(bucket)
+    body = await ctx.read_body()
+    if body.strip():
+        location = xml.parse_create_bucket(body)
+        if location and location != ctx.app.region:
+            raise S3Error(
+                "IllegalLocationConstraintException",
+                f"The {location} location constraint is incompatible for the region "
+                f"specific endpoint this request was sent to.",
+            )
+    await ctx.app.engine.create_bucket(bucket)
+    return Response(headers=[("location", f"/{bucket}")])
+
+
+async def head_bucket(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    await ctx.app.engine.head_bucket(bucket)
+    return Response(headers=[("x-amz-bucket-region", ctx.app.region)])
+
+
+async def delete_bucket(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    await ctx.app.engine.delete_bucket(bucket)
+    return Response(status=204)
+
+
+async def get_bucket_location(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    await ctx.app.engine.head_bucket(bucket)
+    return Response(headers=list(XML_HEADERS), body=xml.render_location(ctx.app.region))
+
+
+async def get_bucket_acl(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    await ctx.app.engine.head_bucket(bucket)
+    return Response(headers=list(XML_HEADERS), body=xml.render_acl(OWNER_ID, OWNER_NAME))
+
+
+def _max_keys(ctx: RequestContext, name: str = "max-keys") -> int:
+    raw = ctx.query.get(name)
+    if raw is None or raw == "":
+        return MAX_KEYS_LIMIT
+    try:
+        value = int(raw)
+    except ValueError:
+        raise S3Error(
+            "InvalidArgument",
+            "Provided max-keys not an integer or within integer range",
+            extra={"ArgumentName": name, "ArgumentValue": raw},
+        ) from None
+    if value < 0:
+        raise S3Error(
+            "InvalidArgument",
+            "Argument maxKeys must be an integer between 0 and 2147483647",
+            extra={"ArgumentName": name, "ArgumentValue": raw},
+        )
+    return min(value, MAX_KEYS_LIMIT)
+
+
+def _encoding_type(ctx: RequestContext) -> str | None:
+    value = ctx.query.get("encoding-type")
+    if value is None:
+        return None
+    if value.lower() != "url":
+        raise S3Error(
+            "InvalidArgument",
+            "Invalid Encoding Method specified in Request",
+            extra={"ArgumentName": "encoding-type", "ArgumentValue": value},
+        )
+    return "url"
+
+
+async def list_objects(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    prefix = ctx.query.get("prefix", "")
+    delimiter = ctx.query.get("delimiter", "")
+    marker = ctx.query.get("marker", "")
+    max_keys = _max_keys(ctx)
+    encoding_type = _encoding_type(ctx)
+    page = await ctx.app.engine.list_objects(
+        bucket, prefix=prefix, delimiter=delimiter, marker=marker, max_keys=max_keys
+    )
+    body = xml.render_list_objects_v1(
+        bucket=bucket,
+        prefix=prefix,
+        marker=marker,
+        delimiter=delimiter,
+        max_keys=max_keys_echo(ctx),
+        encoding_type=encoding_type,
+        entries=page.entries,
+        common_prefixes=page.common_prefixes,
+        is_truncated=page.is_truncated,
+        next_marker=page.next_marker if (page.is_truncated and delimiter) else None,
+        owner=OWNER,
+    )
+    return Response(headers=list(XML_HEADERS), body=body)
+
+
+def max_keys_echo(ctx: RequestContext) -> int:
+    """S3 echoes the MaxKeys the client asked for (1000 when absent)."""
+    raw = ctx.query.get("max-keys")
+    if not raw:
+        return MAX_KEYS_LIMIT
+    return int(raw)
+
+
+def encode_token(marker: str) -> str:
+    return base64.urlsafe_b64encode(marker.encode("utf-8")).decode("ascii")
+
+
+def decode_token(token: str) -> str:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        return base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError):
+        raise S3Error(
+            "InvalidArgument",
+            "The continuation token provided is incorrect",
+            extra={"ArgumentName": "continuation-token", "ArgumentValue": token},
+        ) from None
+
+
+async def list_objects_v2(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    if ctx.query.get("list-type") != "2":
+        raise S3Error(
+            "InvalidArgument",
+            "Invalid List Type specified in Request",
+            extra={"ArgumentName": "list-type", "ArgumentValue": ctx.query.get("list-type", "")},
+        )
+    prefix = ctx.query.get("prefix", "")
+    delimiter = ctx.query.get("delimiter", "")
+    token = ctx.query.get("continuation-token")
+    start_after = ctx.query.get("start-after", "")
+    max_keys = _max_keys(ctx)
+    encoding_type = _encoding_type(ctx)
+    if token is not None:
+        if token == "":
+            raise S3Error(
+                "InvalidArgument",
+                "The continuation token provided is incorrect",
+                extra={"ArgumentName": "continuation-token", "ArgumentValue": token},
+            )
+        marker = decode_token(token)
+    else:
+        marker = start_after
+    # S3: start-after is ignored once a continuation token is given, but a
+    # start-after beyond the token still applies.
+    if token is not None and start_after > marker:
+        marker = start_after
+    page = await ctx.app.engine.list_objects(
+        bucket, prefix=prefix, delimiter=delimiter, marker=marker, max_keys=max_keys
+    )
+    fetch_owner = ctx.query.get("fetch-owner", "").lower() == "true"
+    body = xml.render_list_objects_v2(
+        bucket=bucket,
+        prefix=prefix,
+        delimiter=delimiter,
+        max_keys=max_keys_echo(ctx),
+        encoding_type=encoding_type,
+        entries=page.entries,
+        common_prefixes=page.common_prefixes,
+        is_truncated=page.is_truncated,
+        key_count=len(page.entries) + len(page.common_prefixes),
+        continuation_token=token,
+        next_continuation_token=(
+            encode_token(page.next_marker) if page.is_truncated and page.next_marker else None
+        ),
+        start_after=start_after or None,
+        fetch_owner=fetch_owner,
+        owner=OWNER,
+    )
+    return Response(headers=list(XML_HEADERS), body=body)
+
+
+async def delete_objects(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    body = await ctx.read_body()
+    verify_content_md5(ctx, hashlib.md5(body).digest())
+    keys, quiet = xml.parse_delete_objects(body)
+    for key in keys:
+        validate_key(key)
+    await ctx.app.engine.head_bucket(bucket)
+    results = await ctx.app.engine.delete_objects(bucket, keys)
+    return Response(headers=list(XML_HEADERS), body=xml.render_delete_result(results, quiet))
+
+
+HANDLERS = {
+    "list_buckets": list_buckets,
+    "create_bucket": create_bucket,
+    "head_bucket": head_bucket,
+    "delete_bucket": delete_bucket,
+    "get_bucket_location": get_bucket_location,
+    "get_bucket_acl": get_bucket_acl,
+    "list_objects": list_objects,
+    "list_objects_v2": list_objects_v2,
+    "delete_objects": delete_objects,
+}

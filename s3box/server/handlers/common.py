@@ -1,0 +1,193 @@
+"""Helpers shared by the handlers: request values in, response headers out.
+
+Translation only; no file or SQLite access here.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from urllib.parse import parse_qsl
+
+from s3box.protocol import xml
+from s3box.protocol.errors import S3Error
+from s3box.protocol.names import validate_bucket_name, validate_key, validate_storage_class
+from s3box.protocol.timefmt import http_date
+from s3box.server.http import RequestContext
+from s3box.storage.meta import ObjectFields, ObjectMeta
+
+OWNER_ID = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
+OWNER_NAME = "s3box"
+OWNER = xml.Owner(OWNER_ID, OWNER_NAME)
+XML_HEADERS: tuple[tuple[str, str], ...] = (("content-type", "application/xml"),)
+
+# Content headers S3 stores with an object and returns on GET/HEAD.
+STORED_HEADERS = (
+    "content-encoding",
+    "content-disposition",
+    "content-language",
+    "cache-control",
+    "expires",
+)
+# GET query parameters that override response headers (S3 GetObject).
+RESPONSE_OVERRIDES = {
+    "response-content-type": "content-type",
+    "response-content-language": "content-language",
+    "response-expires": "expires",
+    "response-cache-control": "cache-control",
+    "response-content-disposition": "content-disposition",
+    "response-content-encoding": "content-encoding",
+}
+# S3 limits user-defined metadata to 2 KB (names + values, UTF-8).
+MAX_USER_METADATA = 2048
+
+
+def bucket_of(ctx: RequestContext, *, validate: bool = False) -> str:
+    bucket = ctx.bucket
+    if bucket is None:
+        raise S3Error("InvalidBucketName")
+    if validate:
+        validate_bucket_name(bucket)
+    return bucket
+
+
+def key_of(ctx: RequestContext) -> str:
+    key = ctx.key
+    if key is None:
+        raise S3Error("InvalidArgument", "An object key is required.")
+    validate_key(key)
+    return key
+
+
+def decode_content_md5(ctx: RequestContext) -> bytes | None:
+    raw = ctx.headers.get("content-md5")
+    if raw is None:
+        return None
+    try:
+        digest = base64.b64decode(raw.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise S3Error("InvalidDigest") from None
+    if len(digest) != 16:
+        raise S3Error("InvalidDigest")
+    return digest
+
+
+def verify_content_md5(ctx: RequestContext, actual: bytes) -> None:
+    expected = decode_content_md5(ctx)
+    if expected is not None and expected != actual:
+        raise S3Error(
+            "BadDigest",
+            extra={
+                "ExpectedDigest": base64.b64encode(expected).decode(),
+                "CalculatedDigest": base64.b64encode(actual).decode(),
+            },
+        )
+
+
+def stored_content_encoding(value: str | None) -> str | None:
+    """Content-Encoding minus the aws-chunked token: what the object keeps."""
+    if value is None:
+        return None
+    codings = [c.strip() for c in value.split(",") if c.strip()]
+    kept = [c for c in codings if c.lower() != "aws-chunked"]
+    return ",".join(kept) if kept else None
+
+
+def parse_tagging_header(value: str) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for name, val in parse_qsl(value, keep_blank_values=True):
+        if name in tags:
+            raise S3Error("InvalidTag", "Cannot provide multiple Tags with the same key")
+        tags[name] = val
+    return tags
+
+
+def object_fields_from_headers(ctx: RequestContext) -> ObjectFields:
+    headers = ctx.headers
+    fields = ObjectFields()
+    content_type = headers.get("content-type")
+    if content_type:
+        fields.content_type = content_type
+    for name in STORED_HEADERS:
+        value = headers.get(name)
+        if name == "content-encoding":
+            value = stored_content_encoding(value)
+        if value is not None:
+            fields.headers[name] = value
+    size = 0
+    for name, value in ctx.header_list:
+        if name.startswith("x-amz-meta-"):
+            meta_name = name[len("x-amz-meta-") :]
+            fields.user_metadata[meta_name] = (
+                fields.user_metadata[meta_name] + "," + value
+                if meta_name in fields.user_metadata
+                else value
+            )
+            size += len(meta_name.encode()) + len(value.encode())
+    if size > MAX_USER_METADATA:
+        raise S3Error(
+            "MetadataTooLarge",
+            "Your metadata headers exceed the maximum allowed metadata size",
+            extra={"Size": str(size), "MaxSizeAllowed": str(MAX_USER_METADATA)},
+        )
+    storage_class = headers.get("x-amz-storage-class")
+    if storage_class:
+        fields.storage_class = validate_storage_class(storage_class)
+    tagging = headers.get("x-amz-tagging")
+    if tagging:
+        fields.tags = parse_tagging_header(tagging)
+    reject_unsupported_write_headers(ctx)
+    return fields
+
+
+def reject_unsupported_write_headers(ctx: RequestContext) -> None:
+    """Server-side encryption and object lock are out of scope: say so with
+    501 rather than store the object and pretend (SPEC §8)."""
+    for name in (
+        "x-amz-server-side-encryption",
+        "x-amz-server-side-encryption-customer-algorithm",
+        "x-amz-object-lock-mode",
+        "x-amz-object-lock-legal-hold",
+    ):
+        if name in ctx.headers:
+            raise S3Error(
+                "NotImplemented",
+                f"The {name} header implies functionality that s3box does not implement.",
+                extra={"Header": name},
+            )
+
+
+def quote_etag(etag: str) -> str:
+    return f'"{etag}"'
+
+
+def object_headers(meta: ObjectMeta) -> list[tuple[str, str]]:
+    """The headers GET and HEAD return for an object (before overrides)."""
+    fields = meta.fields
+    out = [
+        ("etag", quote_etag(meta.etag)),
+        ("last-modified", http_date(meta.last_modified)),
+        ("accept-ranges", "bytes"),
+        ("content-type", fields.content_type),
+    ]
+    out.extend(fields.headers.items())
+    for name, value in fields.user_metadata.items():
+        out.append(("x-amz-meta-" + name, value))
+    if fields.storage_class != "STANDARD":
+        out.append(("x-amz-storage-class", fields.storage_class))
+    if fields.tags:
+        out.append(("x-amz-tagging-count", str(len(fields.tags))))
+    return out
+
+
+def check_version_id(ctx: RequestContext) -> None:
+    """Buckets are unversioned: versionId=null names the current object (rclone
+    sends it); any other version id does not exist."""
+    version_id = ctx.query.get("versionId")
+    if version_id is None or version_id == "null":
+        return
+    raise S3Error(
+        "InvalidArgument",
+        "Invalid version id specified",
+        extra={"ArgumentName": "versionId", "ArgumentValue": version_id},
+    )

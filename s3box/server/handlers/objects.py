@@ -1,0 +1,298 @@
+"""Object operations: PutObject, GetObject, HeadObject, DeleteObject,
+CopyObject, GetObjectAcl.
+
+Handlers translate S3 requests into engine calls and records into headers.
+Bodies are streamed; only small, size-bounded bodies are taken whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from urllib.parse import unquote
+
+from s3box.protocol import xml
+from s3box.protocol.conditions import (
+    evaluate_copy_source_conditions,
+    evaluate_read_conditions,
+    parse_etag_condition,
+)
+from s3box.protocol.errors import S3Error
+from s3box.protocol.names import validate_bucket_name, validate_key
+from s3box.protocol.ranges import content_range, parse_range
+from s3box.server.handlers.common import (
+    OWNER_ID,
+    OWNER_NAME,
+    RESPONSE_OVERRIDES,
+    XML_HEADERS,
+    bucket_of,
+    check_version_id,
+    decode_content_md5,
+    key_of,
+    object_fields_from_headers,
+    object_headers,
+    quote_etag,
+    verify_content_md5,
+)
+from s3box.server.http import RequestContext, Response
+from s3box.server.payload import Payload
+from s3box.storage.meta import ObjectMeta, WriteCondition
+
+# Bodies up to this size are taken whole and published in one engine step.
+SMALL_PUT_LIMIT = 256 * 1024
+
+
+def write_condition(ctx: RequestContext) -> WriteCondition | None:
+    """If-None-Match: * and If-Match: <etag> on a write (conditional writes)."""
+    if_none_match = ctx.headers.get("if-none-match")
+    if_match = ctx.headers.get("if-match")
+    if if_none_match is None and if_match is None:
+        return None
+    cond = WriteCondition()
+    if if_none_match is not None:
+        star, _ = parse_etag_condition(if_none_match)
+        if not star:
+            raise S3Error(
+                "NotImplemented",
+                "If-None-Match on a write only supports '*'.",
+                extra={"Header": "If-None-Match"},
+            )
+        cond.if_none_match_star = True
+    if if_match is not None:
+        _, etag = parse_etag_condition(if_match)
+        cond.if_match = etag
+    return cond
+
+
+def _put_response(meta: ObjectMeta) -> Response:
+    return Response(headers=[("etag", quote_etag(meta.etag))])
+
+
+async def put_object(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    key = key_of(ctx)
+    fields = object_fields_from_headers(ctx)
+    condition = write_condition(ctx)
+    expected_md5 = decode_content_md5(ctx)
+    engine = ctx.app.engine
+    payload = Payload(ctx)
+    if not payload.chunked and payload.expected is not None and payload.expected <= SMALL_PUT_LIMIT:
+        await engine.head_bucket(bucket)
+        data = b"".join([chunk async for chunk in payload])
+        digest = hashlib.md5(data).digest()
+        verify_content_md5(ctx, digest)
+        meta = await engine.put_object_bytes(bucket, key, data, digest.hex(), fields, condition)
+        return _put_response(meta)
+    staged = await engine.open_put(bucket, key)
+    try:
+        async for piece in payload:
+            await staged.write(piece)
+        result = await staged.finish()
+        if expected_md5 is not None:
+            verify_content_md5(ctx, bytes.fromhex(result.md5_hex))
+        meta = await engine.publish_put(staged, fields, condition)
+    except BaseException:
+        await staged.abort()
+        raise
+    return _put_response(meta)
+
+
+def _apply_overrides(ctx: RequestContext, headers: list[tuple[str, str]]) -> None:
+    overrides = {
+        header: ctx.query[param]
+        for param, header in RESPONSE_OVERRIDES.items()
+        if param in ctx.query
+    }
+    if not overrides:
+        return
+    headers[:] = [(n, v) for n, v in headers if n not in overrides]
+    headers.extend(overrides.items())
+
+
+def _check_read_conditions(ctx: RequestContext, meta: ObjectMeta) -> None:
+    h = ctx.headers
+    status = evaluate_read_conditions(
+        h.get("if-match"),
+        h.get("if-none-match"),
+        h.get("if-modified-since"),
+        h.get("if-unmodified-since"),
+        meta.etag,
+        meta.last_modified,
+    )
+    if status == 304:
+        raise S3Error(
+            "NotModified",
+            status=304,
+            headers={
+                "etag": quote_etag(meta.etag),
+                "last-modified": object_headers(meta)[1][1],
+            },
+        )
+
+
+async def get_object(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    key = key_of(ctx)
+    check_version_id(ctx)
+    handle = await ctx.app.engine.open_object(bucket, key)
+    try:
+        meta = handle.meta
+        _check_read_conditions(ctx, meta)
+        headers = object_headers(meta)
+        _apply_overrides(ctx, headers)
+        rng = parse_range(ctx.headers.get("range"), meta.size)
+        status = 200
+        if rng is None:
+            start, end = 0, meta.size - 1
+        else:
+            start, end = rng
+            status = 206
+            headers.append(("content-range", content_range(start, end, meta.size)))
+        length = end - start + 1 if meta.size else 0
+        if handle.data is not None:
+            await handle.close()
+            body = handle.data[start : end + 1] if length else b""
+            return Response(status=status, headers=headers, body=body)
+        if length == 0:
+            await handle.close()
+            return Response(status=status, headers=headers, body=b"")
+        return Response(
+            status=status,
+            headers=headers,
+            stream=handle.iter_range(start, end),
+            content_length=length,
+            on_close=handle.close,
+        )
+    except BaseException:
+        await handle.close()
+        raise
+
+
+async def head_object(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    key = key_of(ctx)
+    check_version_id(ctx)
+    meta = await ctx.app.engine.head_object(bucket, key)
+    _check_read_conditions(ctx, meta)
+    headers = object_headers(meta)
+    _apply_overrides(ctx, headers)
+    rng = parse_range(ctx.headers.get("range"), meta.size)
+    if rng is None:
+        return Response(headers=headers, content_length=meta.size)
+    start, end = rng
+    headers.append(("content-range", content_range(start, end, meta.size)))
+    return Response(status=206, headers=headers, content_length=end - start + 1)
+
+
+async def delete_object(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    key = key_of(ctx)
+    check_version_id(ctx)
+    if_match = ctx.headers.get("if-match")
+    etag = parse_etag_condition(if_match)[1] if if_match is not None else None
+    await ctx.app.engine.head_bucket(bucket)
+    await ctx.app.engine.delete_object(bucket, key, if_match=etag)
+    return Response(status=204)
+
+
+def parse_copy_source(value: str) -> tuple[str, str]:
+    """x-amz-copy-source: "[/]bucket/key[?versionId=...]", URL-encoded."""
+    source, _, query = value.partition("?")
+    if query:
+        for part in query.split("&"):
+            name, _, version = part.partition("=")
+            if name == "versionId" and version not in ("", "null"):
+                raise S3Error(
+                    "InvalidArgument",
+                    "Invalid version id specified",
+                    extra={"ArgumentName": "x-amz-copy-source", "ArgumentValue": value},
+                )
+    decoded = unquote(source)
+    if decoded.startswith("/"):
+        decoded = decoded[1:]
+    bucket, sep, key = decoded.partition("/")
+    if not bucket or not sep or not key:
+        raise S3Error(
+            "InvalidArgument",
+            "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
+            extra={"ArgumentName": "x-amz-copy-source", "ArgumentValue": value},
+        )
+    validate_bucket_name(bucket)
+    validate_key(key)
+    return bucket, key
+
+
+def copy_source_checker(ctx: RequestContext) -> Callable[[ObjectMeta], None]:
+    h = ctx.headers
+
+    def check(meta: ObjectMeta) -> None:
+        evaluate_copy_source_conditions(
+            h.get("x-amz-copy-source-if-match"),
+            h.get("x-amz-copy-source-if-none-match"),
+            h.get("x-amz-copy-source-if-modified-since"),
+            h.get("x-amz-copy-source-if-unmodified-since"),
+            meta.etag,
+            meta.last_modified,
+        )
+
+    return check
+
+
+async def copy_object(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    key = key_of(ctx)
+    src_bucket, src_key = parse_copy_source(ctx.headers["x-amz-copy-source"])
+    directive = ctx.headers.get("x-amz-metadata-directive", "COPY").upper()
+    if directive not in ("COPY", "REPLACE"):
+        raise S3Error(
+            "InvalidArgument",
+            "Unknown metadata directive.",
+            extra={"ArgumentName": "x-amz-metadata-directive", "ArgumentValue": directive},
+        )
+    fields = object_fields_from_headers(ctx) if directive == "REPLACE" else None
+    same = (src_bucket, src_key) == (bucket, key)
+    if same and fields is None and "x-amz-storage-class" not in ctx.headers:
+        raise S3Error(
+            "InvalidRequest",
+            "This copy request is illegal because it is trying to copy an object to itself "
+            "without changing the object's metadata, storage class, website redirect "
+            "location or encryption attributes.",
+        )
+    if fields is None and "x-amz-storage-class" in ctx.headers:
+        # COPY keeps the metadata but a new storage class still applies.
+        src_meta = await ctx.app.engine.head_object(src_bucket, src_key)
+        fields = object_fields_from_headers(ctx)
+        fields.content_type = src_meta.fields.content_type
+        fields.headers = dict(src_meta.fields.headers)
+        fields.user_metadata = dict(src_meta.fields.user_metadata)
+        fields.tags = dict(src_meta.fields.tags)
+    await ctx.app.engine.head_bucket(bucket)
+    check = copy_source_checker(ctx)
+    meta = await ctx.app.engine.copy_object(
+        src_bucket,
+        src_key,
+        bucket,
+        key,
+        fields=fields,
+        check_source=check,
+        condition=write_condition(ctx),
+    )
+    body = xml.render_copy_object_result(meta.etag, meta.last_modified)
+    return Response(headers=list(XML_HEADERS), body=body)
+
+
+async def get_object_acl(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    key = key_of(ctx)
+    await ctx.app.engine.head_object(bucket, key)
+    return Response(headers=list(XML_HEADERS), body=xml.render_acl(OWNER_ID, OWNER_NAME))
+
+
+HANDLERS = {
+    "put_object": put_object,
+    "get_object": get_object,
+    "head_object": head_object,
+    "delete_object": delete_object,
+    "copy_object": copy_object,
+    "get_object_acl": get_object_acl,
+}

@@ -1,0 +1,107 @@
+"""ASGI plumbing: the request context handed to handlers and the response record.
+
+Knows ASGI messages and nothing about S3 operations. Bodies are consumed as a
+stream of chunks (never buffered whole) unless a handler asks for a small,
+bounded body (XML documents).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from s3box.protocol.errors import S3Error
+
+if TYPE_CHECKING:
+    from s3box.server.app import S3App
+
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+# XML request bodies (DeleteObjects, CompleteMultipartUpload, ...) are small;
+# anything larger than this is refused instead of buffered.
+MAX_XML_BODY = 8 * 1024 * 1024
+
+
+class ClientDisconnected(Exception):
+    """The client went away before the request body was complete."""
+
+
+@dataclass(slots=True)
+class Response:
+    status: int = 200
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    # A streamed body: an async iterator of chunks, with a known length.
+    stream: AsyncIterator[bytes] | None = None
+    content_length: int | None = None
+    # Called once after the response was sent or abandoned (close a handle).
+    on_close: Callable[[], Awaitable[None]] | None = None
+
+
+@dataclass(slots=True)
+class RequestContext:
+    app: S3App
+    method: str
+    raw_path: str
+    raw_query: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    header_list: list[tuple[str, str]]
+    bucket: str | None
+    key: str | None
+    operation: str
+    request_id: str
+    receive: Receive
+    access_key: str | None = None
+    bytes_in: int = 0
+    body_done: bool = False
+    # Set by authentication: decides how the payload is verified/decoded.
+    auth: Any = None
+
+    async def body_chunks(self) -> AsyncIterator[bytes]:
+        """Yield the raw request body as it arrives (transfer coding already
+        removed by the ASGI server). Raises ClientDisconnected if the client
+        goes away first."""
+        if self.body_done:
+            return
+        while True:
+            message = await self.receive()
+            mtype = message["type"]
+            if mtype == "http.disconnect":
+                self.body_done = True
+                raise ClientDisconnected()
+            chunk = message.get("body", b"")
+            if chunk:
+                self.bytes_in += len(chunk)
+                yield chunk
+            if not message.get("more_body", False):
+                self.body_done = True
+                return
+
+    async def read_body(self, limit: int = MAX_XML_BODY) -> bytes:
+        """Read a small body whole (XML documents); larger than limit ->
+        MaxMessageLengthExceeded."""
+        parts: list[bytes] = []
+        size = 0
+        async for chunk in self.body_chunks():
+            size += len(chunk)
+            if size > limit:
+                raise S3Error(
+                    "MaxMessageLengthExceeded",
+                    "Your request was too big.",
+                )
+            parts.append(chunk)
+        return b"".join(parts)
+
+    async def drain(self) -> None:
+        """Consume and discard whatever body is left, so the connection stays
+        usable after an early error (bounded by what the client sends)."""
+        if self.body_done:
+            return
+        try:
+            async for _ in self.body_chunks():
+                pass
+        except ClientDisconnected:
+            pass

@@ -1,0 +1,158 @@
+"""The process: start the ASGI app under uvicorn or granian, print the
+startup banner, shut down gracefully on SIGINT/SIGTERM.
+
+Knows ASGI servers and process concerns, nothing about S3.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import os
+import sys
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from s3box import __version__
+
+if TYPE_CHECKING:
+    from s3box.config import Config
+    from s3box.server.app import S3App
+
+log = logging.getLogger("s3box")
+
+# Bounded wait for in-flight requests on shutdown (seconds).
+GRACEFUL_SHUTDOWN_SECS = 30
+_CONFIG_ENV = "S3BOX__RESOLVED_CONFIG_JSON"
+
+
+def _is_loopback(address: str) -> bool:
+    if address in ("localhost", ""):
+        return address == "localhost"
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def banner(config: Config) -> str:
+    host = config.bind_address
+    shown = f"[{host}]" if ":" in host else host
+    auth = "sigv4" if config.auth.enabled else "open (no authentication)"
+    return (
+        f"s3box {__version__} listening on http://{shown}:{config.bind_port} "
+        f"data={os.path.abspath(config.base_dir)} auth={auth} server={config.http_server}"
+    )
+
+
+def _warn_open_access(config: Config) -> None:
+    if not config.auth.enabled and not _is_loopback(config.bind_address):
+        log.warning(
+            "auth is disabled and s3box listens on %s: anyone who can reach this "
+            "address can read and write every bucket (set auth.enabled or bind 127.0.0.1)",
+            config.bind_address,
+        )
+
+
+def serve(config: Config) -> int:
+    """Run s3box until SIGINT/SIGTERM; returns the process exit code."""
+    from s3box.server.logging import configure_logging
+
+    handle = configure_logging(config.logging)
+    try:
+        _warn_open_access(config)
+        if config.http_server == "granian":
+            return _serve_granian(config)
+        return _serve_uvicorn(config)
+    finally:
+        handle.stop()
+
+
+def _serve_uvicorn(config: Config) -> int:
+    import uvicorn
+
+    from s3box.server.app import S3App
+
+    app = S3App(config)
+    uv_config = uvicorn.Config(
+        app,
+        host=config.bind_address,
+        port=config.bind_port,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=False,
+        log_config=None,
+        log_level="warning",
+        server_header=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECS,
+        timeout_keep_alive=30,
+    )
+    server = uvicorn.Server(uv_config)
+    _announce_when_started(server, config)
+    server.run()
+    return 0 if server.started else 1
+
+
+def _announce_when_started(server: Any, config: Config) -> None:
+    """Print the banner once uvicorn is listening (not before: a client that
+    waits for the line may connect right away)."""
+    original = server.startup
+
+    async def startup(sockets: Any = None) -> None:
+        await original(sockets=sockets)
+        if server.started:
+            print(banner(config), flush=True)
+
+    server.startup = startup
+
+
+def _serve_granian(config: Config) -> int:
+    from granian import Granian
+    from granian.constants import Interfaces, Loops
+
+    os.environ[_CONFIG_ENV] = json.dumps(_plain(asdict(config)))
+    print(banner(config), flush=True)
+    server = Granian(
+        "s3box.server.runner:granian_app",
+        address=config.bind_address,
+        port=config.bind_port,
+        interface=Interfaces.ASGI,
+        workers=1,
+        loop=Loops.uvloop,
+        log_enabled=False,
+        factory=True,
+        backpressure=1024,
+    )
+    server.serve()
+    return 0
+
+
+def granian_app() -> S3App:
+    """Factory granian calls in its worker: rebuild the Config the parent
+    resolved (passed through the environment) and the app."""
+    from s3box.config import load_config
+    from s3box.server.app import S3App
+    from s3box.server.logging import configure_logging
+
+    data = json.loads(os.environ[_CONFIG_ENV])
+    config = load_config(None, {}, data)
+    configure_logging(config.logging)
+    return S3App(config)
+
+
+def _plain(value: Any) -> Any:
+    """asdict() output made JSON-friendly (paths as strings, no warnings)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if k != "warnings"}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    return value
+
+
+def main_error(message: str) -> int:
+    print(f"s3box: {message}", file=sys.stderr)
+    return 2
