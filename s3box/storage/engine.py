@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import dataclasses
 import errno
 import os
 import shutil
@@ -28,14 +29,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from s3box.storage import layout, resolver
+from s3box.storage import layout, multipart, resolver
 from s3box.storage.cache import CachedObject, MetaCache, RepairSuppression
 from s3box.storage.errors import (
     BucketAlreadyOwnedByYou,
     BucketNotEmpty,
+    InvalidArgument,
     InvalidStorageState,
     NoSuchBucket,
     NoSuchKey,
+    NoSuchUpload,
     PreconditionFailed,
     StorageError,
 )
@@ -53,12 +56,14 @@ from s3box.storage.index import BucketIndex, Row
 from s3box.storage.locks import KeyLocks
 from s3box.storage.meta import (
     BucketInfo,
+    ChecksumRecord,
     DeleteResult,
     ListPage,
     ObjectFields,
     ObjectMeta,
     PartRecord,
     StagedResult,
+    UploadInfo,
     WriteCondition,
     bucket_from_json,
     bucket_json,
@@ -123,6 +128,15 @@ class ObjectHandle(Protocol):
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 _BucketKey = tuple[str, str]
+
+
+class PartWrite(FileStagedWrite):
+    """A StagedWrite for one multipart part attempt."""
+
+    def __init__(self, *args: Any, upload_id: str, part_number: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.upload_id = upload_id
+        self.part_number = part_number
 
 
 class _Bucket:
@@ -1091,6 +1105,181 @@ class Engine:
             shutil.rmtree(path, ignore_errors=True)
             raise
         return path
+
+    # ---- multipart uploads ----
+    async def create_multipart_upload(self, bucket: str, key: str, fields: ObjectFields) -> str:
+        """Start an upload; returns its id (unguessable, safe as a dir name)."""
+        b = await self._enter(bucket)
+        try:
+            return await self._run(
+                multipart.create,
+                b.staging_multipart,
+                key,
+                fields,
+                self._clock(),
+                self.options.fsync,
+            )
+        except FileNotFoundError:
+            raise NoSuchBucket(bucket=bucket) from None
+        finally:
+            self._leave(b)
+
+    async def upload_part(
+        self,
+        bucket: str,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        hashers: Sequence[Hasher] = (),
+    ) -> PartWrite:
+        """Start streaming part `part_number` into the upload (a fresh data file);
+        commit_part() makes it the part. Raises NoSuchUpload."""
+        b = self._bucket(bucket)
+        path, name, fd = await self._run(self._open_part_sync, b, key, upload_id, part_number)
+        return PartWrite(
+            self._pool,
+            bucket=bucket,
+            key=key,
+            dir_path=path,
+            file_name=name,
+            fd=fd,
+            hashers=hashers,
+            buffer_size=self.options.buffer_size,
+            fsync=self.options.fsync,
+            owns_dir=False,
+            upload_id=upload_id,
+            part_number=part_number,
+        )
+
+    def _open_part_sync(
+        self, b: _Bucket, key: str, upload_id: str, part_number: int
+    ) -> tuple[str, str, int]:
+        if not 1 <= part_number <= multipart.MAX_PART_NUMBER:
+            raise InvalidArgument("part number must be 1..10000")
+        multipart.load(b.staging_multipart, upload_id, key)
+        path = multipart.upload_dir(b.staging_multipart, upload_id)
+        name = multipart.part_file_name(part_number)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+        try:
+            fd = os.open(os.path.join(path, name), flags, 0o644)
+        except FileNotFoundError:
+            raise NoSuchUpload(upload_id=upload_id) from None
+        return path, name, fd
+
+    async def commit_part(self, staged: PartWrite, checksum: str | None = None) -> PartRecord:
+        """Finish the part's data and make it part N of the upload, atomically
+        replacing any earlier upload of that number. checksum: the part's own
+        checksum value (base64), if the client sent one."""
+        try:
+            result = await staged.finish()
+            part = PartRecord(
+                staged.part_number, result.size, result.md5_hex, checksum, self._clock()
+            )
+            b = self._bucket(staged.bucket)
+            async with self._locks.hold(("upload", staged.bucket, staged.upload_id)):
+                await self._run(self._commit_part_sync, b, staged, part)
+            return part
+        except BaseException:
+            await staged.abort()
+            raise
+
+    def _commit_part_sync(self, b: _Bucket, staged: PartWrite, part: PartRecord) -> None:
+        multipart.load(b.staging_multipart, staged.upload_id, staged.key)
+        multipart.commit_part(staged.dir_path, part, staged.file_name, self.options.fsync)
+
+    async def list_parts(
+        self, bucket: str, key: str, upload_id: str
+    ) -> tuple[UploadInfo, list[PartRecord]]:
+        """The upload and its committed parts by number. Raises NoSuchUpload."""
+        b = self._bucket(bucket)
+        return await self._run(self._list_parts_sync, b, key, upload_id)
+
+    def _list_parts_sync(
+        self, b: _Bucket, key: str, upload_id: str
+    ) -> tuple[UploadInfo, list[PartRecord]]:
+        info = multipart.load(b.staging_multipart, upload_id, key)
+        path = multipart.upload_dir(b.staging_multipart, upload_id)
+        return info, [p.part for p in multipart.list_parts(path)]
+
+    async def list_multipart_uploads(self, bucket: str, *, prefix: str = "") -> list[UploadInfo]:
+        """In-progress uploads whose key starts with prefix, ordered by key
+        (binary UTF-8) then initiation time; the caller pages."""
+        b = self._bucket(bucket)
+        return await self._run(multipart.list_uploads, b.staging_multipart, prefix)
+
+    async def complete_multipart_upload(
+        self,
+        bucket: str,
+        key: str,
+        upload_id: str,
+        parts: Sequence[tuple[int, str]],
+        condition: WriteCondition | None = None,
+        *,
+        checksum: ChecksumRecord | None = None,
+        min_part_size: int = multipart.MIN_PART_SIZE,
+    ) -> ObjectMeta:
+        """Publish the named parts as the object: their data files are linked
+        into a new object directory as part.1..part.N (no data copy), meta.json
+        gets ETag md5(concat(part MD5s))-N, and the directory is published like
+        a PUT. checksum (computed by the caller) replaces the upload's. The
+        upload disappears on success and is left intact on any error."""
+        ulock = ("upload", bucket, upload_id)
+        state: dict[str, Any] = {}
+
+        def stage(b: _Bucket) -> str:
+            info = multipart.load(b.staging_multipart, upload_id, key)
+            upath = multipart.upload_dir(b.staging_multipart, upload_id)
+            chosen = multipart.choose_parts(multipart.list_parts(upath), parts, min_part_size)
+            obj = os.path.join(b.staging_put, new_id())
+            os.mkdir(obj)
+            try:
+                state["records"] = multipart.link_into(upath, chosen, obj)
+            except BaseException:
+                shutil.rmtree(obj, ignore_errors=True)
+                raise
+            state["info"] = info
+            return obj
+
+        def make(old: ObjectMeta | None, now: float) -> ObjectMeta:
+            records: list[PartRecord] = state["records"]
+            info: UploadInfo = state["info"]
+            fields = info.fields
+            if checksum is not None:
+                fields = dataclasses.replace(fields, checksum=checksum)
+            return ObjectMeta(
+                key=key,
+                size=sum(p.size for p in records),
+                etag=multipart.multipart_etag(records),
+                last_modified=now,
+                fields=fields,
+                parts=records,
+                seq=old.seq + 1 if old else 1,
+            )
+
+        async with self._locks.hold(ulock):
+            meta = await self._publish(bucket, key, None, make, condition, stage=stage)
+            b = self._bucket(bucket)
+            await self._run(self._retire_upload_sync, b, upload_id)
+        return meta
+
+    def _retire_upload_sync(self, b: _Bucket, upload_id: str) -> None:
+        """Move the upload dir into trash (atomic: it vanishes from listings);
+        maintenance deletes it. Its data files are linked from the object."""
+        path = multipart.upload_dir(b.staging_multipart, upload_id)
+        try:
+            os.rename(path, os.path.join(b.trash, new_id()))
+        except FileNotFoundError:
+            raise NoSuchUpload(upload_id=upload_id) from None
+
+    async def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
+        """Discard the upload and its parts. Raises NoSuchUpload."""
+        b = self._bucket(bucket)
+        async with self._locks.hold(("upload", bucket, upload_id)):
+            await self._run(self._abort_upload_sync, b, key, upload_id)
+
+    def _abort_upload_sync(self, b: _Bucket, key: str, upload_id: str) -> None:
+        multipart.load(b.staging_multipart, upload_id, key)
+        self._retire_upload_sync(b, upload_id)
 
     # ---- maintenance helpers ----
     async def purge_expired(

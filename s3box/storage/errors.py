@@ -67,3 +67,7 @@ class InvalidStorageState(StorageError):
     shorter than meta.json says). Maps to InternalError."""
 
     code = "InternalError"
+
+
+class InvalidArgument(StorageError):
+    code = "InvalidArgument"

@@ -202,3 +202,77 @@ def bucket_from_json(name: str, data: bytes) -> BucketInfo:
     d = json.loads(data)
     created = d.get("creation_date", d.get("created", 0.0))
     return BucketInfo(name=name, creation_date=float(created))
+
+
+def fields_to_dict(f: ObjectFields) -> dict[str, Any]:
+    return {
+        "content_type": f.content_type,
+        "headers": f.headers,
+        "user_metadata": f.user_metadata,
+        "storage_class": f.storage_class,
+        "tags": f.tags,
+        "checksum": f.checksum.to_dict() if f.checksum else None,
+    }
+
+
+def fields_from_dict(d: dict[str, Any]) -> ObjectFields:
+    checksum = d.get("checksum")
+    return ObjectFields(
+        content_type=d.get("content_type") or "binary/octet-stream",
+        headers=dict(d.get("headers") or {}),
+        user_metadata=dict(d.get("user_metadata") or {}),
+        storage_class=d.get("storage_class") or "STANDARD",
+        tags=dict(d.get("tags") or {}),
+        checksum=ChecksumRecord.from_dict(checksum) if checksum else None,
+    )
+
+
+@dataclass(slots=True)
+class UploadInfo:
+    """An in-progress multipart upload: staging/multipart/<upload_id>/upload.json.
+
+    fields.checksum, when set, names the algorithm and type the client chose
+    at CreateMultipartUpload (its value is empty until completion)."""
+
+    upload_id: str
+    key: str
+    initiated: float
+    fields: ObjectFields
+
+    def to_json(self) -> bytes:
+        d = {
+            "upload_id": self.upload_id,
+            "key": self.key,
+            "initiated": self.initiated,
+            "fields": fields_to_dict(self.fields),
+            "storage_version": STORAGE_VERSION,
+        }
+        return json.dumps(d, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: bytes) -> UploadInfo:
+        d = json.loads(data)
+        return cls(
+            upload_id=str(d["upload_id"]),
+            key=d["key"],
+            initiated=float(d["initiated"]),
+            fields=fields_from_dict(d.get("fields") or {}),
+        )
+
+
+@dataclass(slots=True)
+class StagedPart:
+    """part-<N>.json of an upload: which data file currently is part N."""
+
+    part: PartRecord
+    file: str
+
+    def to_json(self) -> bytes:
+        d = self.part.to_dict()
+        d["file"] = self.file
+        return json.dumps(d, separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: bytes) -> StagedPart:
+        d = json.loads(data)
+        return cls(part=PartRecord.from_dict(d), file=str(d["file"]))
