@@ -74,17 +74,19 @@ class FileStagedWrite:
         if not data:
             return
         if not self._buf and len(data) >= self._buffer_size:
-            await self._flush(bytes(data))
+            await self._flush(data)
             return
         self._buf += data
         if len(self._buf) >= self._buffer_size:
-            chunk = bytes(self._buf)
-            self._buf.clear()
+            # Hand the buffer itself to the flush (no copy) and start a new one.
+            chunk, self._buf = self._buf, bytearray()
             await self._flush(chunk)
 
-    async def _flush(self, chunk: bytes) -> None:
+    async def _flush(self, chunk: bytes | bytearray) -> None:
         """Wait for the previous flush, then start this one in the background."""
         await self._wait_inflight()
+        if self._hashers and not isinstance(chunk, bytes):
+            chunk = bytes(chunk)  # the Hasher protocol promises bytes
         fd = self._fd
         assert fd is not None
         self._size += len(chunk)
@@ -103,8 +105,7 @@ class FileStagedWrite:
         if self._aborted:
             raise ValueError("finish after abort")
         if self._buf:
-            chunk = bytes(self._buf)
-            self._buf.clear()
+            chunk, self._buf = self._buf, bytearray()
             await self._flush(chunk)
         await self._wait_inflight()
         fd, self._fd = self._fd, None

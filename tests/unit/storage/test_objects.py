@@ -255,3 +255,78 @@ def test_empty_object_round_trips(run_engine):
         assert await get(e, "empty", prefetch_limit=-1) == b""
 
     run_engine(t)
+
+
+def test_overwrite_without_rename_exchange_falls_back_to_trash_then_publish(
+    run_engine, tmp_path, monkeypatch
+):
+    from s3box.storage import fsutil
+
+    monkeypatch.setattr(fsutil, "_exchange_supported", False)
+
+    async def t(e: Engine):
+        await put(e, "k", b"one")
+        h = await e.open_object("b", "k", prefetch_limit=0)
+        await put(e, "k", b"two")
+        try:
+            assert b"".join([c async for c in h.iter_range(0, 2)]) == b"one"
+        finally:
+            await h.close()
+        e._cache.invalidate(("b", "k"))
+        assert await get(e, "k") == b"two"
+
+    run_engine(t)
+    assert len(os.listdir(tmp_path / "buckets" / "b" / "trash")) == 1
+
+
+def test_rename_exchange_swaps_two_directories(tmp_path):
+    from s3box.storage import fsutil
+
+    if not fsutil.exchange_supported():
+        pytest.skip("renameat2 not available here")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "f").write_text("a")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "f").write_text("b")
+    assert fsutil.rename_exchange(str(tmp_path / "a"), str(tmp_path / "b"))
+    assert (tmp_path / "a" / "f").read_text() == "b"
+    assert (tmp_path / "b" / "f").read_text() == "a"
+    with pytest.raises(FileExistsError):
+        fsutil.rename_noreplace(str(tmp_path / "a"), str(tmp_path / "b"))
+
+
+def test_engine_with_fsync_round_trips(run_engine):
+    from s3box.storage.engine import EngineOptions
+
+    async def t(e: Engine):
+        await put(e, "k", b"durable")
+        w = await e.open_put("b", "k")
+        await w.write(b"streamed")
+        await e.publish_put(w, ObjectFields())
+        await e.copy_object("b", "k", "b", "c", fields=None)
+        await e.delete_object("b", "k")
+        assert await get(e, "c") == b"streamed"
+
+    run_engine(t, options=EngineOptions(fsync=True))
+
+
+def test_streamed_put_feeds_extra_hashers_bytes(run_engine):
+    from s3box.storage.engine import EngineOptions
+
+    class Strict:
+        def __init__(self) -> None:
+            self.h = hashlib.sha1()
+
+        def update(self, data: bytes) -> None:
+            assert type(data) is bytes
+            self.h.update(data)
+
+    async def t(e: Engine):
+        s = Strict()
+        w = await e.open_put("b", "k", hashers=[s])
+        for _ in range(10):
+            await w.write(b"x" * 3000)
+        await e.publish_put(w, ObjectFields())
+        assert s.h.hexdigest() == hashlib.sha1(b"x" * 30000).hexdigest()
+
+    run_engine(t, options=EngineOptions(buffer_size=4096))
