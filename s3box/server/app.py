@@ -173,6 +173,10 @@ class S3App:
         ctx.bucket, ctx.key = bucket, key
         r = route(ctx.method, bucket, key, ctx.query, ctx.headers)
         ctx.operation = r.operation
+        if self.config.auth.enabled:
+            from s3box.server.auth import authenticate
+
+            authenticate(ctx)
         handler = self.handlers.get(r.operation)
         if handler is None:
             raise S3Error(

@@ -1,16 +1,27 @@
-"""Request payloads: the decoded object bytes of a PUT or UploadPart.
+"""Request payloads: the decoded object bytes of a PUT or UploadPart, and
+every check the client asked for on them.
 
 Decides from the headers whether the body is plain or aws-chunked, feeds it
 through the sans-I/O decoder, checks the decoded length against what the
-client declared, and hands back the trailers. No storage access here.
+client declared, and verifies Content-MD5, the flexible checksum (header or
+trailer) and the signed payload SHA-256 once the body is complete. The
+hashers run wherever the bytes go (the engine feeds them in worker threads).
+No storage access here.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 
+from s3box.protocol import checksums
 from s3box.protocol.errors import S3Error
+from s3box.server.handlers.common import decode_content_md5, verify_content_md5
 from s3box.server.http import RequestContext
+from s3box.storage.meta import ChecksumRecord
+
+# With no checksum from the client, S3 stores a CRC64NVME of the object.
+DEFAULT_ALGORITHM = "CRC64NVME"
 
 STREAMING_PREFIX = "STREAMING-"
 
@@ -50,6 +61,54 @@ class Payload:
         self.expected = declared_length(ctx)
         self.trailers: dict[str, str] = {}
         self.size = 0
+        self.expected_md5 = decode_content_md5(ctx)
+        self.requested = checksums.parse_checksum_headers(ctx.headers)
+        algorithm = self.requested.algorithm if self.requested else DEFAULT_ALGORITHM
+        self.checksum_hasher = checksums.new_hasher(algorithm)
+        self.algorithm = algorithm
+        auth = ctx.auth
+        self.expected_sha256: str | None = getattr(auth, "expected_sha256", None)
+        self.sha256 = hashlib.sha256() if self.expected_sha256 else None
+
+    def hashers(self) -> list[checksums.Hasher]:
+        """Hashers the body must be fed to, besides MD5 (which the engine owns)."""
+        out: list[checksums.Hasher] = [self.checksum_hasher]
+        if self.sha256 is not None:
+            out.append(self.sha256)
+        return out
+
+    def feed_all(self, data: bytes) -> None:
+        """Feed a body already in memory to every hasher (small PUT path)."""
+        for hasher in self.hashers():
+            hasher.update(data)
+
+    def verify(self, md5_digest: bytes) -> ChecksumRecord:
+        """After the whole body went through the hashers: raise the S3 error
+        for the first check that fails, else return the checksum to store."""
+        if self.sha256 is not None and self.expected_sha256 is not None:
+            from s3box.protocol.sigv4 import check_payload_sha256
+
+            check_payload_sha256(self.expected_sha256, self.sha256.digest())
+        verify_content_md5(self.ctx, md5_digest)
+        actual = self.checksum_hasher.digest()
+        requested = self.requested
+        if requested is not None:
+            expected = requested.expected
+            if expected is None and requested.trailer is not None:
+                value = self.trailers.get(requested.trailer)
+                if value is None:
+                    raise S3Error(
+                        "MalformedTrailerError",
+                        "The request contained trailing data that was not well-formed or did "
+                        "not conform to our published schema.",
+                        status=400,
+                    )
+                expected = checksums.decode_checksum_value(
+                    requested.algorithm, value, trailing=True
+                )
+            if expected is not None:
+                checksums.check_digest(requested.algorithm, expected, actual)
+        return ChecksumRecord(self.algorithm, "FULL_OBJECT", checksums.b64(actual))
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._iterate()

@@ -11,11 +11,12 @@ import hashlib
 from collections.abc import Callable
 from urllib.parse import unquote
 
-from s3box.protocol import xml
+from s3box.protocol import checksums, xml
 from s3box.protocol.conditions import (
     evaluate_copy_source_conditions,
     evaluate_read_conditions,
     parse_etag_condition,
+    parse_write_conditions,
 )
 from s3box.protocol.errors import S3Error
 from s3box.protocol.names import validate_bucket_name, validate_key
@@ -27,12 +28,10 @@ from s3box.server.handlers.common import (
     XML_HEADERS,
     bucket_of,
     check_version_id,
-    decode_content_md5,
     key_of,
     object_fields_from_headers,
     object_headers,
     quote_etag,
-    verify_content_md5,
 )
 from s3box.server.http import RequestContext, Response
 from s3box.server.payload import Payload
@@ -48,24 +47,21 @@ def write_condition(ctx: RequestContext) -> WriteCondition | None:
     if_match = ctx.headers.get("if-match")
     if if_none_match is None and if_match is None:
         return None
-    cond = WriteCondition()
-    if if_none_match is not None:
-        star, _ = parse_etag_condition(if_none_match)
-        if not star:
-            raise S3Error(
-                "NotImplemented",
-                "If-None-Match on a write only supports '*'.",
-                extra={"Header": "If-None-Match"},
-            )
-        cond.if_none_match_star = True
-    if if_match is not None:
-        _, etag = parse_etag_condition(if_match)
-        cond.if_match = etag
-    return cond
+    return parse_write_conditions(if_match, if_none_match)
+
+
+def checksum_headers(meta: ObjectMeta) -> list[tuple[str, str]]:
+    record = meta.fields.checksum
+    if record is None:
+        return []
+    return [
+        (checksums.header_name(record.algorithm), record.value),
+        ("x-amz-checksum-type", record.type),
+    ]
 
 
 def _put_response(meta: ObjectMeta) -> Response:
-    return Response(headers=[("etag", quote_etag(meta.etag))])
+    return Response(headers=[("etag", quote_etag(meta.etag)), *checksum_headers(meta)])
 
 
 async def put_object(ctx: RequestContext) -> Response:
@@ -73,23 +69,22 @@ async def put_object(ctx: RequestContext) -> Response:
     key = key_of(ctx)
     fields = object_fields_from_headers(ctx)
     condition = write_condition(ctx)
-    expected_md5 = decode_content_md5(ctx)
     engine = ctx.app.engine
     payload = Payload(ctx)
     if not payload.chunked and payload.expected is not None and payload.expected <= SMALL_PUT_LIMIT:
         await engine.head_bucket(bucket)
         data = b"".join([chunk async for chunk in payload])
         digest = hashlib.md5(data).digest()
-        verify_content_md5(ctx, digest)
+        payload.feed_all(data)
+        fields.checksum = payload.verify(digest)
         meta = await engine.put_object_bytes(bucket, key, data, digest.hex(), fields, condition)
         return _put_response(meta)
-    staged = await engine.open_put(bucket, key)
+    staged = await engine.open_put(bucket, key, payload.hashers())
     try:
         async for piece in payload:
             await staged.write(piece)
         result = await staged.finish()
-        if expected_md5 is not None:
-            verify_content_md5(ctx, bytes.fromhex(result.md5_hex))
+        fields.checksum = payload.verify(bytes.fromhex(result.md5_hex))
         meta = await engine.publish_put(staged, fields, condition)
     except BaseException:
         await staged.abort()
@@ -130,6 +125,12 @@ def _check_read_conditions(ctx: RequestContext, meta: ObjectMeta) -> None:
         )
 
 
+def _checksum_mode(ctx: RequestContext) -> bool:
+    """GET/HEAD return the stored checksum only when asked, and never for a
+    Range (the value covers the whole object)."""
+    return ctx.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED"
+
+
 async def get_object(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx)
     key = key_of(ctx)
@@ -144,6 +145,8 @@ async def get_object(ctx: RequestContext) -> Response:
         status = 200
         if rng is None:
             start, end = 0, meta.size - 1
+            if _checksum_mode(ctx):
+                headers.extend(checksum_headers(meta))
         else:
             start, end = rng
             status = 206
@@ -178,6 +181,8 @@ async def head_object(ctx: RequestContext) -> Response:
     _apply_overrides(ctx, headers)
     rng = parse_range(ctx.headers.get("range"), meta.size)
     if rng is None:
+        if _checksum_mode(ctx):
+            headers.extend(checksum_headers(meta))
         return Response(headers=headers, content_length=meta.size)
     start, end = rng
     headers.append(("content-range", content_range(start, end, meta.size)))
