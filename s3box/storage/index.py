@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +23,8 @@ T = TypeVar("T")
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS objects ("
     " key BLOB PRIMARY KEY, size INTEGER NOT NULL, etag TEXT NOT NULL,"
-    " last_modified REAL NOT NULL, storage_class TEXT NOT NULL DEFAULT 'STANDARD'"
+    " last_modified REAL NOT NULL, storage_class TEXT NOT NULL DEFAULT 'STANDARD',"
+    " stamp REAL NOT NULL DEFAULT 0"
     ") WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS repair (key BLOB PRIMARY KEY, created REAL NOT NULL) WITHOUT ROWID",
 )
@@ -72,6 +74,9 @@ class BucketIndex:
         self._writer = self._connect()
         for stmt in _SCHEMA:
             self._writer.execute(stmt)
+        columns = {r[1] for r in self._writer.execute("PRAGMA table_info(objects)")}
+        if "stamp" not in columns:  # an index made before rebuild stamps existed
+            self._writer.execute("ALTER TABLE objects ADD COLUMN stamp REAL NOT NULL DEFAULT 0")
         self._write_lock = threading.Lock()
         self._pending_lock = threading.Lock()
         self._pending: list[_Op] = []
@@ -169,12 +174,27 @@ class BucketIndex:
 
     # ---- write statements (run inside write()) ----
     @staticmethod
-    def upsert(conn: sqlite3.Connection, key: str, entry: Row) -> None:
+    def upsert(conn: sqlite3.Connection, key: str, entry: Row, stamp: float | None = None) -> None:
+        """Insert or replace the key's row. stamp (wall-clock time of this
+        write) lets a rebuild tell rows it has not seen from rows written
+        while it ran."""
         conn.execute(
-            "INSERT OR REPLACE INTO objects(key, size, etag, last_modified, storage_class)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (key.encode("utf-8"), entry.size, entry.etag, entry.last_modified, entry.storage_class),
+            "INSERT OR REPLACE INTO objects"
+            "(key, size, etag, last_modified, storage_class, stamp) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                key.encode("utf-8"),
+                entry.size,
+                entry.etag,
+                entry.last_modified,
+                entry.storage_class,
+                time.time() if stamp is None else stamp,
+            ),
         )
+
+    @staticmethod
+    def delete_unstamped(conn: sqlite3.Connection, before: float) -> int:
+        """Drop rows not written since `before` (the end of a rebuild)."""
+        return conn.execute("DELETE FROM objects WHERE stamp < ?", (before,)).rowcount
 
     @staticmethod
     def delete(conn: sqlite3.Connection, keys: Iterable[str]) -> None:

@@ -97,7 +97,11 @@ def test_start_processes_every_leftover_repair_row(run_engine, tmp_path):
     sql(tmp_path, "DELETE FROM objects")
     sql(tmp_path, "INSERT INTO repair VALUES (?, 0)", b"live")
     # A crash after a delete's rename: row, no dir.
-    sql(tmp_path, "INSERT INTO objects VALUES (?, 1, 'e', 0, 'STANDARD')", b"ghost")
+    sql(
+        tmp_path,
+        "INSERT INTO objects(key, size, etag, last_modified) VALUES (?, 1, 'e', 0)",
+        b"ghost",
+    )
     sql(tmp_path, "INSERT INTO repair VALUES (?, 1e12)", b"ghost")
 
     async def t(e: Engine):
