@@ -732,7 +732,11 @@ class Engine:
                 os.rename(staged, trash)
             else:
                 os.rename(old.path, trash)
-                os.rename(staged, old.path)
+                try:
+                    os.rename(staged, old.path)
+                except BaseException:
+                    os.rename(trash, old.path)  # put the old object back
+                    raise
             if fsync:
                 fsync_dir(leaf)
                 fsync_dir(b.trash)
