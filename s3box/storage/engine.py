@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from s3box.storage import layout, multipart, resolver
+from s3box.storage import rebuild as rebuild_mod
 from s3box.storage.cache import CachedObject, MetaCache, RepairSuppression
 from s3box.storage.errors import (
     BucketAlreadyOwnedByYou,
@@ -40,6 +41,7 @@ from s3box.storage.errors import (
     NoSuchKey,
     NoSuchUpload,
     PreconditionFailed,
+    RebuildInProgress,
     StorageError,
 )
 from s3box.storage.fsutil import (
@@ -361,6 +363,7 @@ class Engine:
         self._cache = MetaCache(self.options.meta_cache_capacity)
         self._repaired = RepairSuppression(self.options.sqlite_repair_cache_capacity)
         self._buckets: dict[str, _Bucket] = {}
+        self._rebuilds: dict[str, tuple[asyncio.Task[None], threading.Event]] = {}
 
     # ---- plumbing ----
     def _run(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
@@ -411,6 +414,9 @@ class Engine:
 
     async def close(self) -> None:
         """Wait for in-flight engine work, close SQLite connections and threads."""
+        for task, cancel in list(self._rebuilds.values()):
+            cancel.set()
+            await asyncio.gather(task, return_exceptions=True)
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self._pool.shutdown, True)
         for b in self._buckets.values():
@@ -1284,6 +1290,59 @@ class Engine:
     def _abort_upload_sync(self, b: _Bucket, key: str, upload_id: str) -> None:
         multipart.load(b.staging_multipart, upload_id, key)
         self._retire_upload_sync(b, upload_id)
+
+    # ---- index rebuild ----
+    async def start_rebuild(self, bucket: str) -> None:
+        """Start rebuilding the bucket's index from objects/ in the background
+        (POST ?rebuildIndex answers 202). Raises RebuildInProgress if one runs
+        for this bucket, NoSuchBucket. close() cancels it cooperatively."""
+        b = self._bucket(bucket)
+        if bucket in self._rebuilds:
+            raise RebuildInProgress(bucket=bucket)
+        cancel = threading.Event()
+        task = asyncio.create_task(self._rebuild_task(b, cancel))
+        self._rebuilds[bucket] = (task, cancel)
+
+    def rebuild_running(self, bucket: str) -> bool:
+        return bucket in self._rebuilds
+
+    async def wait_rebuild(self, bucket: str) -> None:
+        """Return when the bucket's running rebuild (if any) has ended."""
+        running = self._rebuilds.get(bucket)
+        if running is not None:
+            await asyncio.gather(running[0], return_exceptions=True)
+
+    async def _rebuild_task(self, b: _Bucket, cancel: threading.Event) -> None:
+        loop = asyncio.get_running_loop()
+
+        def write_batch(metas: list[ObjectMeta]) -> None:
+            # From the rebuild's worker thread: take the keys' locks on the
+            # loop so a concurrent delete cannot be undone by a stale upsert.
+            asyncio.run_coroutine_threadsafe(self._rebuild_batch(b, metas), loop).result()
+
+        try:
+            # The walker blocks on write_batch, which needs an engine worker:
+            # run it outside the engine's pool so rebuilds can never starve it.
+            await asyncio.to_thread(self._rebuild_sync, b, cancel, write_batch)
+        except rebuild_mod.Cancelled:
+            pass
+        except Exception:
+            rebuild_mod.log.exception("rebuild %s failed", b.name)
+        finally:
+            self._rebuilds.pop(b.name, None)
+
+    def _rebuild_sync(
+        self,
+        b: _Bucket,
+        cancel: threading.Event,
+        write_batch: Callable[[list[ObjectMeta]], None],
+    ) -> int:
+        return rebuild_mod.rebuild(b.index(), b.objects, b.name, cancel, write_batch)
+
+    async def _rebuild_batch(self, b: _Bucket, metas: list[ObjectMeta]) -> None:
+        keys = [m.key for m in metas]
+        async with self._locks.hold_many((b.name, k) for k in keys):
+            await self._run(self._reconcile_sync, b, keys)
 
     # ---- maintenance helpers ----
     async def purge_expired(

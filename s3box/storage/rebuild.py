@@ -12,7 +12,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from s3box.storage import layout
@@ -60,8 +60,12 @@ def rebuild(
     objects_dir: str,
     bucket: str = "",
     cancel: threading.Event | None = None,
+    write_batch: Callable[[list[ObjectMeta]], None] | None = None,
 ) -> int:
-    """Re-derive index rows from objects/; returns how many objects it saw."""
+    """Re-derive index rows from objects/; returns how many objects it saw.
+
+    write_batch, if given, stores each batch instead (the online rebuild
+    passes one that takes the keys' locks and re-checks each key)."""
     started = time.time()
     count = 0
     batch: list[ObjectMeta] = []
@@ -69,6 +73,9 @@ def rebuild(
     def flush() -> None:
         items = list(batch)
         batch.clear()
+        if write_batch is not None:
+            write_batch(items)
+            return
 
         def write(c: sqlite3.Connection) -> None:
             now = time.time()

@@ -52,3 +52,26 @@ def test_rebuild_stops_when_cancelled(run_engine, tmp_path):
             rebuild(idx, str(tmp_path / "buckets" / "b" / "objects"), "b", cancel)
     finally:
         idx.close()
+
+
+def test_online_rebuild_runs_in_background_and_refuses_a_second_one(run_engine, tmp_path):
+    from s3box.storage.errors import RebuildInProgress
+
+    run_engine(lambda e: put(e, "k", b"x"))
+    conn = sqlite3.connect(tmp_path / "buckets" / "b" / "index.sqlite")
+    with conn:
+        conn.execute("DELETE FROM objects")
+        conn.execute(
+            "INSERT INTO objects(key, size, etag, last_modified) VALUES (?, 1, 'e', 0)", (b"ghost",)
+        )
+    conn.close()
+
+    async def t(e: Engine):
+        await e.start_rebuild("b")
+        with pytest.raises(RebuildInProgress):
+            await e.start_rebuild("b")
+        await e.wait_rebuild("b")
+        assert not e.rebuild_running("b")
+        return [x.key for x in (await e.list_objects("b")).entries]
+
+    assert run_engine(t) == ["k"]
