@@ -749,13 +749,15 @@ class Engine:
                 fsync_dir(os.path.dirname(staged))
             return old.path
         created = makedirs_tracked(leaf)
+        name = layout.base_name(h) if created else resolver.allocate(leaf, h)
         while True:
-            live = os.path.join(leaf, resolver.allocate(leaf, h))
+            live = os.path.join(leaf, name)
             try:
                 rename_noreplace(staged, live)
                 break
             except FileExistsError:
-                continue  # another key with the same 6 digits won the name
+                # Another key with the same 6 digits won the name: pick again.
+                name = resolver.allocate(leaf, h)
         if fsync:
             fsync_dir(leaf)
             for d in created:

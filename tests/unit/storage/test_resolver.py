@@ -70,3 +70,18 @@ def test_delete_of_one_colliding_key_leaves_the_other(run_engine):
         assert [k.key for k in (await e.list_objects("b")).entries] == ["x"]
 
     run_engine(t, hash_fn=same_hash)
+
+
+def test_concurrent_puts_of_colliding_keys_each_get_their_own_dir(run_engine, tmp_path):
+    import asyncio
+
+    keys = [f"key-{i}" for i in range(12)]
+
+    async def t(e: Engine):
+        await asyncio.gather(*(put(e, k, k.encode()) for k in keys))
+        for k in keys:
+            e._cache.invalidate(("b", k))
+        return [await get(e, k) for k in keys]
+
+    assert run_engine(t, hash_fn=same_hash) == [k.encode() for k in keys]
+    assert len(os.listdir(leaf(tmp_path))) == len(keys)
