@@ -67,9 +67,9 @@ class S3App:
         self._register()
 
     def _register(self) -> None:
-        from s3box.server.handlers import admin, buckets, objects
+        from s3box.server.handlers import admin, buckets, multipart, objects
 
-        for module in (buckets, objects):
+        for module in (buckets, objects, multipart):
             self.handlers.update(module.HANDLERS)
         self.admin_handlers.update(admin.HANDLERS)
 

@@ -55,7 +55,7 @@ class Payload:
     """An iterator over the decoded body. After exhausting it, `trailers` holds
     aws-chunked trailer values (lower-case names) and `size` the byte count."""
 
-    def __init__(self, ctx: RequestContext) -> None:
+    def __init__(self, ctx: RequestContext, default_algorithm: str | None = None) -> None:
         self.ctx = ctx
         self.chunked = is_aws_chunked(ctx)
         self.expected = declared_length(ctx)
@@ -63,16 +63,28 @@ class Payload:
         self.size = 0
         self.expected_md5 = decode_content_md5(ctx)
         self.requested = checksums.parse_checksum_headers(ctx.headers)
-        algorithm = self.requested.algorithm if self.requested else DEFAULT_ALGORITHM
-        self.checksum_hasher = checksums.new_hasher(algorithm)
+        # The algorithm whose value is stored: the upload's for a part, else
+        # what the client sent, else CRC64NVME. A different requested
+        # algorithm is still computed and verified.
+        algorithm = default_algorithm or (
+            self.requested.algorithm if self.requested else DEFAULT_ALGORITHM
+        )
         self.algorithm = algorithm
+        self._checksum_hashers: dict[str, checksums.Hasher] = {
+            algorithm: checksums.new_hasher(algorithm)
+        }
+        if self.requested is not None and self.requested.algorithm not in self._checksum_hashers:
+            self._checksum_hashers[self.requested.algorithm] = checksums.new_hasher(
+                self.requested.algorithm
+            )
         auth = ctx.auth
         self.expected_sha256: str | None = getattr(auth, "expected_sha256", None)
         self.sha256 = hashlib.sha256() if self.expected_sha256 else None
+        self.values: dict[str, str] = {}
 
     def hashers(self) -> list[checksums.Hasher]:
         """Hashers the body must be fed to, besides MD5 (which the engine owns)."""
-        out: list[checksums.Hasher] = [self.checksum_hasher]
+        out: list[checksums.Hasher] = list(self._checksum_hashers.values())
         if self.sha256 is not None:
             out.append(self.sha256)
         return out
@@ -84,13 +96,15 @@ class Payload:
 
     def verify(self, md5_digest: bytes) -> ChecksumRecord:
         """After the whole body went through the hashers: raise the S3 error
-        for the first check that fails, else return the checksum to store."""
+        for the first check that fails, else return the checksum to store
+        (FULL_OBJECT, in self.algorithm). `values` then holds every computed
+        checksum by algorithm (base64)."""
         if self.sha256 is not None and self.expected_sha256 is not None:
             from s3box.protocol.sigv4 import check_payload_sha256
 
             check_payload_sha256(self.expected_sha256, self.sha256.digest())
         verify_content_md5(self.ctx, md5_digest)
-        actual = self.checksum_hasher.digest()
+        digests = {alg: h.digest() for alg, h in self._checksum_hashers.items()}
         requested = self.requested
         if requested is not None:
             expected = requested.expected
@@ -107,8 +121,9 @@ class Payload:
                     requested.algorithm, value, trailing=True
                 )
             if expected is not None:
-                checksums.check_digest(requested.algorithm, expected, actual)
-        return ChecksumRecord(self.algorithm, "FULL_OBJECT", checksums.b64(actual))
+                checksums.check_digest(requested.algorithm, expected, digests[requested.algorithm])
+        self.values = {alg: checksums.b64(d) for alg, d in digests.items()}
+        return ChecksumRecord(self.algorithm, "FULL_OBJECT", self.values[self.algorithm])
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._iterate()

@@ -125,6 +125,53 @@ def _check_read_conditions(ctx: RequestContext, meta: ObjectMeta) -> None:
         )
 
 
+def _requested_range(
+    ctx: RequestContext, meta: ObjectMeta, headers: list[tuple[str, str]]
+) -> tuple[int, int] | None:
+    """The byte range a GET/HEAD asks for, from Range or partNumber (a part
+    read is a ranged read: 206 with Content-Range, plus the part count for a
+    multipart object). Appends Content-Range to headers."""
+    raw_part = ctx.query.get("partNumber")
+    if raw_part is None:
+        rng = parse_range(ctx.headers.get("range"), meta.size)
+        if rng is not None:
+            headers.append(("content-range", content_range(rng[0], rng[1], meta.size)))
+        return rng
+    if "range" in ctx.headers:
+        raise S3Error(
+            "InvalidRequest", "Cannot specify both Range header and partNumber query parameter"
+        )
+    try:
+        number = int(raw_part)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 10_000:
+        raise S3Error(
+            "InvalidArgument",
+            "Part number must be an integer between 1 and 10000, inclusive",
+            extra={"ArgumentName": "partNumber", "ArgumentValue": raw_part},
+        )
+    multipart = "-" in meta.etag
+    if (not multipart and number != 1) or (multipart and number > len(meta.parts)):
+        raise S3Error(
+            "InvalidPartNumber", "The requested partnumber is not satisfiable", status=416
+        )
+    if multipart:
+        start = sum(p.size for p in meta.parts[: number - 1])
+        end = start + meta.parts[number - 1].size - 1
+        headers.append(("x-amz-mp-parts-count", str(len(meta.parts))))
+        record = meta.fields.checksum
+        part_checksum = meta.parts[number - 1].checksum
+        if _checksum_mode(ctx) and record and record.type == "COMPOSITE" and part_checksum:
+            headers.append((checksums.header_name(record.algorithm), part_checksum))
+            headers.append(("x-amz-checksum-type", record.type))
+    else:
+        start, end = 0, meta.size - 1
+    if meta.size:
+        headers.append(("content-range", content_range(start, end, meta.size)))
+    return start, end
+
+
 def _checksum_mode(ctx: RequestContext) -> bool:
     """GET/HEAD return the stored checksum only when asked, and never for a
     Range (the value covers the whole object)."""
@@ -141,7 +188,7 @@ async def get_object(ctx: RequestContext) -> Response:
         _check_read_conditions(ctx, meta)
         headers = object_headers(meta)
         _apply_overrides(ctx, headers)
-        rng = parse_range(ctx.headers.get("range"), meta.size)
+        rng = _requested_range(ctx, meta, headers)
         status = 200
         if rng is None:
             start, end = 0, meta.size - 1
@@ -150,7 +197,6 @@ async def get_object(ctx: RequestContext) -> Response:
         else:
             start, end = rng
             status = 206
-            headers.append(("content-range", content_range(start, end, meta.size)))
         length = end - start + 1 if meta.size else 0
         if handle.data is not None:
             await handle.close()
@@ -179,14 +225,13 @@ async def head_object(ctx: RequestContext) -> Response:
     _check_read_conditions(ctx, meta)
     headers = object_headers(meta)
     _apply_overrides(ctx, headers)
-    rng = parse_range(ctx.headers.get("range"), meta.size)
+    rng = _requested_range(ctx, meta, headers)
     if rng is None:
         if _checksum_mode(ctx):
             headers.extend(checksum_headers(meta))
         return Response(headers=headers, content_length=meta.size)
     start, end = rng
-    headers.append(("content-range", content_range(start, end, meta.size)))
-    return Response(status=206, headers=headers, content_length=end - start + 1)
+    return Response(status=206, headers=headers, content_length=max(end - start + 1, 0))
 
 
 async def delete_object(ctx: RequestContext) -> Response:

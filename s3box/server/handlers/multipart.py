@@ -1,0 +1,459 @@
+"""Multipart uploads: CreateMultipartUpload, UploadPart, UploadPartCopy,
+ListParts, ListMultipartUploads, CompleteMultipartUpload, AbortMultipartUpload.
+
+Handlers translate; the engine stages parts and publishes the object. Part
+bodies are streamed, never buffered whole.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from s3box.protocol import checksums, xml
+from s3box.protocol.errors import S3Error
+from s3box.server.handlers.common import (
+    OWNER,
+    XML_HEADERS,
+    bucket_of,
+    key_of,
+    object_fields_from_headers,
+    quote_etag,
+)
+from s3box.server.handlers.objects import (
+    copy_source_checker,
+    parse_copy_source,
+    write_condition,
+)
+from s3box.server.http import RequestContext, Response
+from s3box.server.payload import Payload
+from s3box.storage.meta import ChecksumRecord, PartRecord, UploadInfo
+
+MAX_PART_NUMBER = 10_000
+MAX_LIST = 1000
+# Which checksum types each algorithm allows at CreateMultipartUpload
+# (S3 User Guide, "Checking object integrity": full object vs composite).
+ALLOWED_TYPES = {
+    "CRC32": ("COMPOSITE", "FULL_OBJECT"),
+    "CRC32C": ("COMPOSITE", "FULL_OBJECT"),
+    "CRC64NVME": ("FULL_OBJECT",),
+    "SHA1": ("COMPOSITE",),
+    "SHA256": ("COMPOSITE",),
+}
+DEFAULT_TYPE = {
+    "CRC32": "COMPOSITE",
+    "CRC32C": "COMPOSITE",
+    "CRC64NVME": "FULL_OBJECT",
+    "SHA1": "COMPOSITE",
+    "SHA256": "COMPOSITE",
+}
+# Uploads created without an algorithm still get a full-object CRC64NVME,
+# combined from the parts' CRCs at completion.
+DEFAULT_ALGORITHM = "CRC64NVME"
+
+
+def _upload_id(ctx: RequestContext) -> str:
+    upload_id = ctx.query.get("uploadId", "")
+    if not upload_id:
+        raise S3Error("NoSuchUpload", extra={"UploadId": upload_id})
+    return upload_id
+
+
+def _part_number(ctx: RequestContext) -> int:
+    raw = ctx.query.get("partNumber", "")
+    try:
+        number = int(raw)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= MAX_PART_NUMBER:
+        raise S3Error(
+            "InvalidArgument",
+            "Part number must be an integer between 1 and 10000, inclusive",
+            extra={"ArgumentName": "partNumber", "ArgumentValue": raw},
+        )
+    return number
+
+
+def _requested_checksum(ctx: RequestContext) -> ChecksumRecord | None:
+    algorithm = ctx.headers.get("x-amz-checksum-algorithm")
+    ctype = ctx.headers.get("x-amz-checksum-type")
+    if algorithm is None:
+        if ctype is not None:
+            raise S3Error(
+                "InvalidRequest",
+                "The x-amz-checksum-type header can only be used with the "
+                "x-amz-checksum-algorithm header.",
+            )
+        return None
+    alg = algorithm.strip().upper()
+    if alg not in ALLOWED_TYPES:
+        raise S3Error(
+            "InvalidRequest",
+            "Checksum algorithm provided is unsupported. Please try again with any of the "
+            "valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]",
+        )
+    kind = ctype.strip().upper() if ctype else DEFAULT_TYPE[alg]
+    if kind not in ALLOWED_TYPES[alg]:
+        raise S3Error(
+            "InvalidRequest",
+            f"The {kind} checksum type cannot be used with the {alg.lower()} checksum algorithm.",
+        )
+    return ChecksumRecord(alg, kind, "")
+
+
+def _checksum_response_headers(record: ChecksumRecord | None) -> list[tuple[str, str]]:
+    if record is None:
+        return []
+    return [("x-amz-checksum-algorithm", record.algorithm), ("x-amz-checksum-type", record.type)]
+
+
+async def create_multipart_upload(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    key = key_of(ctx)
+    fields = object_fields_from_headers(ctx)
+    fields.checksum = _requested_checksum(ctx)
+    upload_id = await ctx.app.engine.create_multipart_upload(bucket, key, fields)
+    body = xml.render_initiate_multipart(bucket, key, upload_id)
+    headers = [*XML_HEADERS, *_checksum_response_headers(fields.checksum)]
+    return Response(headers=headers, body=body)
+
+
+def _upload_algorithm(info: UploadInfo) -> str:
+    record = info.fields.checksum
+    return record.algorithm if record is not None else DEFAULT_ALGORITHM
+
+
+async def upload_part(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    key = key_of(ctx)
+    upload_id = _upload_id(ctx)
+    number = _part_number(ctx)
+    engine = ctx.app.engine
+    info, _ = await engine.list_parts(bucket, key, upload_id)
+    algorithm = _upload_algorithm(info)
+    payload = Payload(ctx, default_algorithm=algorithm)
+    requested = payload.requested
+    if requested is not None and requested.algorithm != algorithm and info.fields.checksum:
+        raise S3Error(
+            "InvalidRequest",
+            f"Checksum Type mismatch occurred, expected checksum Type: "
+            f"{algorithm.lower()}, actual checksum Type: {requested.algorithm.lower()}",
+        )
+    staged = await engine.upload_part(bucket, key, upload_id, number, payload.hashers())
+    try:
+        async for piece in payload:
+            await staged.write(piece)
+        result = await staged.finish()
+        record = payload.verify(bytes.fromhex(result.md5_hex))
+    except BaseException:
+        await staged.abort()
+        raise
+    part = await engine.commit_part(staged, record.value)
+    headers = [("etag", quote_etag(part.etag))]
+    if requested is not None:
+        headers.append(
+            (checksums.header_name(requested.algorithm), payload.values[requested.algorithm])
+        )
+    elif info.fields.checksum is not None:
+        headers.append((checksums.header_name(algorithm), record.value))
+    return Response(headers=headers)
+
+
+async def upload_part_copy(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    key = key_of(ctx)
+    upload_id = _upload_id(ctx)
+    number = _part_number(ctx)
+    src_bucket, src_key = parse_copy_source(ctx.headers["x-amz-copy-source"])
+    engine = ctx.app.engine
+    info, _ = await engine.list_parts(bucket, key, upload_id)
+    algorithm = _upload_algorithm(info)
+    handle = await engine.open_object(src_bucket, src_key, prefetch_limit=0)
+    try:
+        meta = handle.meta
+        copy_source_checker(ctx)(meta)
+        start, end = _copy_range(ctx, meta.size)
+        hasher = checksums.new_hasher(algorithm)
+        staged = await engine.upload_part(bucket, key, upload_id, number, [hasher])
+        try:
+            if end >= start:
+                async for chunk in handle.iter_range(start, end):
+                    await staged.write(chunk)
+            await staged.finish()  # flushes the last buffer through the hasher
+        except BaseException:
+            await staged.abort()
+            raise
+    finally:
+        await handle.close()
+    part = await engine.commit_part(staged, checksums.b64(hasher.digest()))
+    extra = (
+        {algorithm: part.checksum} if info.fields.checksum is not None and part.checksum else None
+    )
+    body = xml.render_copy_part_result(part.etag, part.last_modified, extra)
+    return Response(headers=list(XML_HEADERS), body=body)
+
+
+def _copy_range(ctx: RequestContext, size: int) -> tuple[int, int]:
+    """x-amz-copy-source-range: bytes=first-last, both required, within the
+    source (else InvalidArgument / InvalidRange as S3 answers)."""
+    raw = ctx.headers.get("x-amz-copy-source-range")
+    if raw is None:
+        return 0, size - 1
+    spec = raw.strip()
+    if not spec.startswith("bytes=") or "-" not in spec[6:]:
+        raise S3Error(
+            "InvalidArgument",
+            "The x-amz-copy-source-range value must be of the form bytes=first-last where "
+            "first and last are the zero-based offsets of the first and last bytes to copy",
+            extra={"ArgumentName": "x-amz-copy-source-range", "ArgumentValue": raw},
+        )
+    first_s, _, last_s = spec[6:].partition("-")
+    if not first_s.isdigit() or not last_s.isdigit() or int(first_s) > int(last_s):
+        raise S3Error(
+            "InvalidArgument",
+            "The x-amz-copy-source-range value must be of the form bytes=first-last where "
+            "first and last are the zero-based offsets of the first and last bytes to copy",
+            extra={"ArgumentName": "x-amz-copy-source-range", "ArgumentValue": raw},
+        )
+    first, last = int(first_s), int(last_s)
+    if last >= size:
+        raise S3Error(
+            "InvalidRange",
+            "The requested range is not satisfiable",
+            extra={"RangeRequested": raw, "ActualObjectSize": str(size)},
+        )
+    return first, last
+
+
+def _int_param(ctx: RequestContext, name: str, default: int, maximum: int) -> int:
+    raw = ctx.query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise S3Error(
+            "InvalidArgument",
+            f"Provided {name} not an integer or within integer range",
+            extra={"ArgumentName": name, "ArgumentValue": raw},
+        ) from None
+    if value < 0:
+        raise S3Error(
+            "InvalidArgument",
+            f"Argument {name} must be an integer between 0 and 2147483647",
+            extra={"ArgumentName": name, "ArgumentValue": raw},
+        )
+    return min(value, maximum)
+
+
+async def list_parts(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    key = key_of(ctx)
+    upload_id = _upload_id(ctx)
+    marker = _int_param(ctx, "part-number-marker", 0, MAX_PART_NUMBER)
+    max_parts = _int_param(ctx, "max-parts", MAX_LIST, MAX_LIST)
+    info, parts = await ctx.app.engine.list_parts(bucket, key, upload_id)
+    after = [p for p in parts if p.number > marker]
+    page = after[:max_parts]
+    truncated = len(after) > len(page)
+    next_marker = page[-1].number if page else 0
+    record = info.fields.checksum
+    body = xml.render_list_parts(
+        bucket,
+        key,
+        upload_id,
+        marker,
+        next_marker,
+        max_parts,
+        truncated,
+        page,
+        OWNER,
+        info.fields.storage_class,
+        record.algorithm if record else None,
+        record.type if record else None,
+    )
+    return Response(headers=list(XML_HEADERS), body=body)
+
+
+async def list_multipart_uploads(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    prefix = ctx.query.get("prefix", "")
+    delimiter = ctx.query.get("delimiter", "")
+    key_marker = ctx.query.get("key-marker", "")
+    upload_id_marker = ctx.query.get("upload-id-marker", "")
+    max_uploads = _int_param(ctx, "max-uploads", MAX_LIST, MAX_LIST)
+    encoding_type = ctx.query.get("encoding-type")
+    if encoding_type is not None and encoding_type.lower() != "url":
+        raise S3Error("InvalidArgument", "Invalid Encoding Method specified in Request")
+    uploads = await ctx.app.engine.list_multipart_uploads(bucket, prefix=prefix)
+    entries: list[xml.UploadEntry] = []
+    common: list[str] = []
+    truncated = False
+    next_key = next_upload = None
+    for info in uploads:
+        k = info.key
+        if key_marker:
+            kb, mb = k.encode(), key_marker.encode()
+            if kb < mb or (
+                kb == mb and (not upload_id_marker or info.upload_id <= upload_id_marker)
+            ):
+                continue
+        if delimiter:
+            idx = k.find(delimiter, len(prefix))
+            if idx >= 0:
+                cp = k[: idx + len(delimiter)]
+                if common and common[-1] == cp:
+                    continue
+                if key_marker and cp.encode() <= key_marker.encode():
+                    continue
+                if len(entries) + len(common) >= max_uploads:
+                    truncated = True
+                    break
+                common.append(cp)
+                next_key, next_upload = cp, None
+                continue
+        if len(entries) + len(common) >= max_uploads:
+            truncated = True
+            break
+        record = info.fields.checksum
+        entries.append(
+            xml.UploadEntry(
+                key=k,
+                upload_id=info.upload_id,
+                initiated=info.initiated,
+                storage_class=info.fields.storage_class,
+                checksum_algorithm=record.algorithm if record else None,
+                checksum_type=record.type if record else None,
+            )
+        )
+        next_key, next_upload = k, info.upload_id
+    body = xml.render_list_multipart_uploads(
+        bucket,
+        key_marker or None,
+        upload_id_marker or None,
+        next_key if truncated else None,
+        next_upload if truncated else None,
+        max_uploads,
+        truncated,
+        entries,
+        common,
+        prefix or None,
+        delimiter or None,
+        "url" if encoding_type else None,
+        OWNER,
+    )
+    return Response(headers=list(XML_HEADERS), body=body)
+
+
+def _final_checksum(
+    info: UploadInfo, parts: list[PartRecord], wanted: list[xml.CompletedPart]
+) -> ChecksumRecord | None:
+    """The object's checksum from its parts' checksums: COMPOSITE is the
+    checksum of the concatenated part digests with -N; FULL_OBJECT combines
+    the part CRCs as if computed over the whole object."""
+    record = info.fields.checksum
+    algorithm = record.algorithm if record else DEFAULT_ALGORITHM
+    kind = record.type if record else "FULL_OBJECT"
+    by_number = {p.number: p for p in parts}
+    chosen = [by_number.get(w.part_number) for w in wanted]
+    if any(p is None or p.checksum is None for p in chosen):
+        return None
+    digests = [base64.b64decode(p.checksum) for p in chosen if p and p.checksum]
+    for w, p in zip(wanted, chosen, strict=True):
+        sent = w.checksums.get(algorithm)
+        if sent is not None and p is not None and sent != p.checksum:
+            raise S3Error(
+                "InvalidPart",
+                extra={"PartNumber": str(w.part_number), "UploadId": info.upload_id},
+            )
+    if kind == "COMPOSITE":
+        return ChecksumRecord(algorithm, kind, checksums.composite_checksum(algorithm, digests))
+    sizes = [p.size for p in chosen if p]
+    combined = checksums.combine_full_object(algorithm, list(zip(digests, sizes, strict=True)))
+    return ChecksumRecord(algorithm, kind, checksums.b64(combined))
+
+
+async def complete_multipart_upload(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    key = key_of(ctx)
+    upload_id = _upload_id(ctx)
+    body = await ctx.read_body()
+    wanted = xml.parse_complete_multipart(body)
+    condition = write_condition(ctx)
+    engine = ctx.app.engine
+    info, parts = await engine.list_parts(bucket, key, upload_id)
+    record: ChecksumRecord | None = None
+    try:
+        record = _final_checksum(info, parts, wanted)
+    except S3Error:
+        raise
+    except (ValueError, KeyError):
+        record = None
+    _verify_full_object_checksum(ctx, record)
+    meta = await engine.complete_multipart_upload(
+        bucket,
+        key,
+        upload_id,
+        [(w.part_number, w.etag) for w in wanted],
+        condition,
+        checksum=record,
+    )
+    location = f"/{bucket}/{key}"
+    checksum_map = {record.algorithm: record.value} if record and info.fields.checksum else None
+    body_xml = xml.render_complete_multipart(
+        location,
+        bucket,
+        key,
+        meta.etag,
+        checksum_map,
+        record.type if record and info.fields.checksum else None,
+    )
+    return Response(headers=list(XML_HEADERS), body=body_xml)
+
+
+def _verify_full_object_checksum(ctx: RequestContext, record: ChecksumRecord | None) -> None:
+    """Complete may carry the whole object's checksum in x-amz-checksum-<alg>:
+    it must equal what the parts add up to."""
+    for name, value in ctx.headers.items():
+        if not name.startswith("x-amz-checksum-") or name in (
+            "x-amz-checksum-type",
+            "x-amz-checksum-algorithm",
+            "x-amz-checksum-mode",
+        ):
+            continue
+        alg = name[len("x-amz-checksum-") :].upper()
+        if record is None or record.algorithm != alg:
+            continue
+        if value.strip() != record.value:
+            raise S3Error(
+                "BadDigest",
+                f"The {alg} you specified did not match the calculated checksum.",
+            )
+
+
+async def abort_multipart_upload(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    key = key_of(ctx)
+    upload_id = _upload_id(ctx)
+    await ctx.app.engine.abort_multipart_upload(bucket, key, upload_id)
+    return Response(status=204)
+
+
+def part_range(parts: list[PartRecord], number: int) -> tuple[int, int]:
+    """Byte range [start, end] of part `number` within the object."""
+    offset = 0
+    for p in parts:
+        if p.number == number:
+            return offset, offset + p.size - 1
+        offset += p.size
+    raise S3Error("InvalidPartNumber", "The requested partnumber is not satisfiable", status=416)
+
+
+HANDLERS = {
+    "create_multipart_upload": create_multipart_upload,
+    "upload_part": upload_part,
+    "upload_part_copy": upload_part_copy,
+    "list_parts": list_parts,
+    "list_multipart_uploads": list_multipart_uploads,
+    "complete_multipart_upload": complete_multipart_upload,
+    "abort_multipart_upload": abort_multipart_upload,
+}
