@@ -119,9 +119,22 @@ def start_s3box(
     return server
 
 
+@pytest.fixture(scope="session", params=["open", "auth"])
+def s3box_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[S3BoxProcess]:
+    """The shared server, once open and once with SigV4 required: every test that uses
+    it (through s3, bucket, aws) runs in both modes, so every operation is proven signed."""
+    auth = request.param == "auth"
+    server = start_s3box(tmp_path_factory.mktemp(f"s3box-{request.param}"), auth=auth)
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
-def s3box_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3BoxProcess]:
-    server = start_s3box(tmp_path_factory.mktemp("s3box"))
+def open_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3BoxProcess]:
+    """An open-access server for tests that send unsigned raw requests."""
+    server = start_s3box(tmp_path_factory.mktemp("s3box-open-raw"))
     yield server
     server.stop()
 

@@ -16,6 +16,12 @@ import pytest
 from tests.integration.conftest import S3BoxProcess
 
 
+@pytest.fixture
+def s3box_server(open_server: S3BoxProcess) -> S3BoxProcess:
+    """These requests are unsigned: run them against the open server only."""
+    return open_server
+
+
 def _conn(server: S3BoxProcess) -> http.client.HTTPConnection:
     return http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
 
