@@ -15,7 +15,6 @@ CONTRACT (the server codes against this; internals are free to change):
 from __future__ import annotations
 
 import asyncio
-import bisect
 import dataclasses
 import errno
 import os
@@ -36,7 +35,6 @@ from s3box.storage.errors import (
     BucketAlreadyOwnedByYou,
     BucketNotEmpty,
     InvalidArgument,
-    InvalidStorageState,
     NoSuchBucket,
     NoSuchKey,
     NoSuchUpload,
@@ -70,6 +68,7 @@ from s3box.storage.meta import (
     bucket_from_json,
     bucket_json,
 )
+from s3box.storage.reader import Handle, read_parts
 from s3box.storage.resolver import Found
 from s3box.storage.staging import FileStagedWrite
 
@@ -179,142 +178,6 @@ class _Bucket:
             if self._index is not None:
                 self._index.close()
                 self._index = None
-
-
-class _Handle:
-    """ObjectHandle: a dir fd on the object directory; part files are opened
-    relative to it, so a rename of the directory (overwrite, delete) does not
-    change what this handle reads."""
-
-    def __init__(
-        self,
-        engine: Engine,
-        meta: ObjectMeta,
-        dir_fd: int | None,
-        data: bytes | None,
-    ) -> None:
-        self.meta = meta
-        self.data = data
-        self._engine = engine
-        self._dir_fd = dir_fd
-        self._part_fds: dict[int, int] = {}
-        self._offsets: list[int] = []  # start offset of each part
-        pos = 0
-        for part in meta.parts:
-            self._offsets.append(pos)
-            pos += part.size
-        self._inflight: asyncio.Future[bytes] | None = None
-        self._closed = False
-
-    async def iter_range(self, start: int, end: int) -> AsyncIterator[bytes]:
-        end = min(end, self.meta.size - 1)
-        if start > end:
-            return
-        step = self._engine.options.buffer_size
-        if self.data is not None:
-            for pos in range(start, end + 1, step):
-                yield self.data[pos : min(pos + step, end + 1)]
-            return
-        if self._closed:
-            raise ValueError("handle closed")
-        pos = start
-        nxt = self._read_async(pos, min(step, end + 1 - pos))
-        while True:
-            chunk = await nxt
-            self._inflight = None
-            pos += len(chunk)
-            if pos <= end:
-                # Read ahead: the next chunk is read while this one is sent.
-                nxt = self._read_async(pos, min(step, end + 1 - pos))
-            yield chunk
-            if pos > end:
-                return
-
-    def _read_async(self, pos: int, n: int) -> asyncio.Future[bytes]:
-        fut = asyncio.get_running_loop().run_in_executor(self._engine._pool, self._read_at, pos, n)
-        self._inflight = fut
-        return fut
-
-    def _read_at(self, pos: int, n: int) -> bytes:
-        """n bytes at object offset pos, across part boundaries (worker thread)."""
-        out: list[bytes] = []
-        i = bisect.bisect_right(self._offsets, pos) - 1
-        parts = self.meta.parts
-        while n > 0 and i < len(parts):
-            part = parts[i]
-            within = pos - self._offsets[i]
-            take = min(n, part.size - within)
-            if take <= 0:
-                i += 1
-                continue
-            fd = self._part_fd(part.number)
-            got = _pread_exact(fd, take, within)
-            out.append(got)
-            pos += take
-            n -= take
-            if within + take >= part.size:
-                self._close_part(part.number)
-                i += 1
-        return out[0] if len(out) == 1 else b"".join(out)
-
-    def _part_fd(self, number: int) -> int:
-        fd = self._part_fds.get(number)
-        if fd is None:
-            assert self._dir_fd is not None
-            fd = os.open(layout.part_name(number), os.O_RDONLY | os.O_CLOEXEC, dir_fd=self._dir_fd)
-            self._part_fds[number] = fd
-        return fd
-
-    def _close_part(self, number: int) -> None:
-        fd = self._part_fds.pop(number, None)
-        if fd is not None:
-            os.close(fd)
-
-    async def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        if self._inflight is not None:
-            try:
-                await self._inflight
-            except Exception:
-                pass
-            self._inflight = None
-        for fd in self._part_fds.values():
-            os.close(fd)
-        self._part_fds.clear()
-        if self._dir_fd is not None:
-            os.close(self._dir_fd)
-            self._dir_fd = None
-
-
-def _pread_exact(fd: int, n: int, offset: int) -> bytes:
-    data = os.pread(fd, n, offset)
-    if len(data) == n:
-        return data
-    chunks = [data]
-    got = len(data)
-    while got < n:
-        more = os.pread(fd, n - got, offset + got)
-        if not more:
-            raise InvalidStorageState("part file shorter than meta.json says")
-        chunks.append(more)
-        got += len(more)
-    return b"".join(chunks)
-
-
-def _read_parts(dir_fd: int, meta: ObjectMeta) -> bytes:
-    """The whole body of a small object (worker thread)."""
-    chunks: list[bytes] = []
-    for part in meta.parts:
-        if part.size == 0:
-            continue
-        fd = os.open(layout.part_name(part.number), os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd)
-        try:
-            chunks.append(_pread_exact(fd, part.size, 0))
-        finally:
-            os.close(fd)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _row_of(meta: ObjectMeta) -> Row:
@@ -869,7 +732,7 @@ class Engine:
             if cached is not None:
                 got = await self._run(self._open_cached_sync, cached, prefetch_limit)
                 if got is not None:
-                    return _Handle(self, got[0], got[1], got[2])
+                    return Handle(self._pool, self.options.buffer_size, got[0], got[1], got[2])
             token = self._cache.token()
             found, agrees, data = await self._run(self._open_sync, b, key, prefetch_limit)
             await self._after_lookup(b, key, found, agrees, token)
@@ -877,7 +740,7 @@ class Engine:
             self._leave(b)
         if found is None:
             raise NoSuchKey(key=key)
-        return _Handle(self, found.meta, found.fd, data)
+        return Handle(self._pool, self.options.buffer_size, found.meta, found.fd, data)
 
     def _open_cached_sync(
         self, cached: CachedObject, prefetch_limit: int
@@ -893,7 +756,7 @@ class Engine:
                 os.close(fd)
                 return None
             if cached.meta.size <= prefetch_limit:
-                data = _read_parts(fd, cached.meta)
+                data = read_parts(fd, cached.meta)
                 os.close(fd)
                 return cached.meta, None, data
         except BaseException:
@@ -909,7 +772,7 @@ class Engine:
             return found, agrees, None
         assert found.fd is not None
         try:
-            data = _read_parts(found.fd, found.meta)
+            data = read_parts(found.fd, found.meta)
         finally:
             found.close()
         return found, agrees, data
