@@ -1,30 +1,96 @@
 """Authentication of a request against the configured credentials.
 
-Joins the sans-I/O SigV4 verifier to the request context; raises S3Error for
-every rejection. Never logs secrets or signatures.
+Joins the sans-I/O SigV4 verifier (protocol/sigv4.py) to the request context:
+decides which requests need a signature, records who signed, and makes sure a
+signed payload hash is checked whichever handler reads the body. Raises
+S3Error for every rejection, before any body byte is read (so a client
+waiting on `Expect: 100-continue` gets the error, never `100 Continue`).
+Never logs secrets, signatures or the strings they sign.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import time
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any
 
-from s3box.protocol.sigv4 import verify_request
-from s3box.server.http import RequestContext
+from s3box.config import Credential
+from s3box.protocol.errors import S3Error
+from s3box.protocol.routing import ADMIN_PREFIX
+from s3box.protocol.sigv4 import AuthResult, check_payload_sha256, verify_request
+from s3box.server.http import Receive, RequestContext
+
+log = logging.getLogger("s3box.auth")
+
+# Operations whose body goes through server/payload.Payload, which checks the
+# signed SHA-256 itself in the engine's worker threads (in parallel with MD5)
+# and decodes aws-chunked bodies with chunk signature verification.
+PAYLOAD_OPERATIONS = frozenset({"put_object", "upload_part"})
+
+
+def needs_signature(ctx: RequestContext) -> bool:
+    """Everything but CORS preflight (browsers never sign OPTIONS) and s3box's own
+    /_s3box/ health and metrics endpoints."""
+    return ctx.method != "OPTIONS" and not ctx.raw_path.startswith(ADMIN_PREFIX)
 
 
 def authenticate(ctx: RequestContext) -> None:
-    """Verify the request's SigV4 (header or presigned) and record the result
-    on ctx (ctx.auth drives payload verification, ctx.access_key the log)."""
+    """Verify the request's SigV4 (header or presigned) and record the result on
+    ctx: ctx.auth drives payload verification, ctx.access_key the request log."""
+    if not needs_signature(ctx):
+        return
     auth_cfg = ctx.app.config.auth
-    secrets = {c.access_key: c.secret_key for c in auth_cfg.credentials}
-    result = verify_request(
-        ctx.method,
-        ctx.raw_path,
-        ctx.raw_query,
-        ctx.header_list,
-        secrets.get,
-        time.time(),
-        auth_cfg.public_hostname,
-    )
+    lookup = _secret_lookup(auth_cfg.credentials)
+    try:
+        result = verify_request(
+            ctx.method,
+            ctx.raw_path,
+            ctx.raw_query,
+            ctx.header_list,
+            lookup,
+            time.time(),
+            auth_cfg.public_hostname,
+        )
+    except S3Error:
+        raise
+    except Exception as exc:
+        # The verifier promises S3Errors only; if it ever breaks that promise, refuse
+        # (fail closed) and log the kind of failure, never its message: it could
+        # quote request material.
+        log.error("signature verification failed unexpectedly: %s", type(exc).__name__)
+        raise S3Error("AccessDenied") from None
     ctx.auth = result
     ctx.access_key = result.access_key
+    if result.expected_sha256 is not None and ctx.operation not in PAYLOAD_OPERATIONS:
+        ctx.receive = _verifying_receive(ctx.receive, result)
+
+
+@lru_cache(maxsize=8)
+def _secret_lookup(credentials: tuple[Credential, ...]) -> Callable[[str], str | None]:
+    """access key -> secret, built once per credential list (Config is frozen)."""
+    table: Mapping[str, str] = {c.access_key: c.secret_key for c in credentials}
+    return table.get
+
+
+def _verifying_receive(receive: Receive, result: AuthResult) -> Receive:
+    """Wrap ASGI receive so the body of a header-signed request (XML documents of
+    DeleteObjects, CompleteMultipartUpload, ...) is hashed as it arrives and its
+    last message raises XAmzContentSHA256Mismatch when the hash is not the signed
+    one: the handler never sees a complete, unverified body."""
+    expected = result.expected_sha256
+    assert expected is not None
+    hasher = hashlib.sha256()
+
+    async def verifying_receive() -> dict[str, Any]:
+        message = await receive()
+        if message["type"] != "http.request":
+            return message
+        hasher.update(message.get("body", b""))
+        if not message.get("more_body", False):
+            check_payload_sha256(expected, hasher.digest())
+        return message
+
+    return verifying_receive
