@@ -10,6 +10,7 @@ import ipaddress
 import json
 import logging
 import os
+import signal
 import sys
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
@@ -90,22 +91,42 @@ def _serve_uvicorn(config: Config) -> int:
         timeout_keep_alive=30,
     )
     server = uvicorn.Server(uv_config)
-    _announce_when_started(server, config)
-    server.run()
-    return 0 if server.started else 1
+    started = _announce_when_started(server, config)
+    # uvicorn re-raises SIGINT/SIGTERM to the previous handlers once it has
+    # shut down gracefully; with the default handlers that kills the process
+    # (exit 143). A graceful stop must exit 0, so the previous handlers are
+    # no-ops while uvicorn serves.
+    previous = {sig: signal.signal(sig, _after_graceful_stop) for sig in _STOP_SIGNALS}
+    try:
+        server.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0 if started else 1
 
 
-def _announce_when_started(server: Any, config: Config) -> None:
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _after_graceful_stop(signum: int, frame: Any) -> None:
+    """The signal was already handled by a graceful shutdown; nothing to do."""
+
+
+def _announce_when_started(server: Any, config: Config) -> list[bool]:
     """Print the banner once uvicorn is listening (not before: a client that
-    waits for the line may connect right away)."""
+    waits for the line may connect right away). The returned list becomes
+    truthy once the server started."""
     original = server.startup
+    started: list[bool] = []
 
     async def startup(sockets: Any = None) -> None:
         await original(sockets=sockets)
         if server.started:
+            started.append(True)
             print(banner(config), flush=True)
 
     server.startup = startup
+    return started
 
 
 def _serve_granian(config: Config) -> int:

@@ -1,0 +1,74 @@
+"""The ASGI app under the non-default server: s3box must not depend on one
+server's quirks, so the same requests work under granian and uvicorn."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import S3BoxProcess, make_client, start_s3box
+
+
+@pytest.fixture(scope="module", params=["granian", "uvicorn"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[S3BoxProcess]:
+    proc = start_s3box(
+        tmp_path_factory.mktemp(f"srv-{request.param}"), args=["--http-server", request.param]
+    )
+    yield proc
+    assert proc.stop() == 0
+
+
+def test_put_get_list_and_multipart(server: S3BoxProcess) -> None:
+    s3 = make_client(server.endpoint)
+    s3.create_bucket(Bucket="srv-bucket")
+    body = os.urandom(2 * 1024 * 1024 + 5)
+    s3.put_object(Bucket="srv-bucket", Key="a/big", Body=body)
+    s3.put_object(Bucket="srv-bucket", Key="a/small", Body=b"small")
+    assert s3.get_object(Bucket="srv-bucket", Key="a/big")["Body"].read() == body
+    got = s3.get_object(Bucket="srv-bucket", Key="a/big", Range="bytes=10-19")
+    assert got["Body"].read() == body[10:20]
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="srv-bucket")["Contents"]]
+    assert keys == ["a/big", "a/small"]
+    up = s3.create_multipart_upload(Bucket="srv-bucket", Key="mp")
+    part = s3.upload_part(
+        Bucket="srv-bucket", Key="mp", UploadId=up["UploadId"], PartNumber=1, Body=b"p" * 100
+    )
+    s3.complete_multipart_upload(
+        Bucket="srv-bucket",
+        Key="mp",
+        UploadId=up["UploadId"],
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+    )
+    assert s3.get_object(Bucket="srv-bucket", Key="mp")["Body"].read() == b"p" * 100
+    s3.delete_object(Bucket="srv-bucket", Key="a/small")
+    with pytest.raises(s3.exceptions.ClientError):
+        s3.head_object(Bucket="srv-bucket", Key="a/small")
+
+
+def test_expect_100_continue_answered_at_once(server: S3BoxProcess) -> None:
+    s3 = make_client(server.endpoint)
+    s3.create_bucket(Bucket="expect-bucket")
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(
+            b"PUT /expect-bucket/e HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
+            b"Expect: 100-Continue\r\n\r\n"
+        )
+        assert sock.recv(4096).startswith(b"HTTP/1.1 100")
+        sock.sendall(b"hello")
+        rest = b""
+        while b"\r\n\r\n" not in rest:
+            rest += sock.recv(4096)
+        assert b" 200 " in rest.split(b"\r\n", 1)[0]
+    assert s3.get_object(Bucket="expect-bucket", Key="e")["Body"].read() == b"hello"
+
+
+def test_startup_banner_names_the_server(server: S3BoxProcess) -> None:
+    text = Path(server.log_path).read_text()
+    assert "listening on http://127.0.0.1:" in text
+    assert "server=" in text
