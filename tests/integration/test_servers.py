@@ -7,6 +7,7 @@ import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ def server(
 
 
 def test_put_get_list_and_multipart(server: S3BoxProcess) -> None:
-    s3 = make_client(server.endpoint)
+    s3: Any = make_client(server.endpoint)
     s3.create_bucket(Bucket="srv-bucket")
     body = os.urandom(2 * 1024 * 1024 + 5)
     s3.put_object(Bucket="srv-bucket", Key="a/big", Body=body)
@@ -52,7 +53,7 @@ def test_put_get_list_and_multipart(server: S3BoxProcess) -> None:
 
 
 def test_expect_100_continue_answered_at_once(server: S3BoxProcess) -> None:
-    s3 = make_client(server.endpoint)
+    s3: Any = make_client(server.endpoint)
     s3.create_bucket(Bucket="expect-bucket")
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
         sock.sendall(
