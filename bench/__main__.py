@@ -149,6 +149,8 @@ class Bench:
                     self.run_one(scenario, target, round_index)
 
     def run_one(self, scenario: Scenario, target: str, round_index: int) -> None:
+        if round_index and self.timed_out(scenario, target):
+            return  # one bounded timeout is the answer; do not spend it again each round
         started = time.perf_counter()
         try:
             results = scenario.run(self.server(target), self.profile)
@@ -159,12 +161,20 @@ class Bench:
         for key, value in results.items():
             self.collector.add(target, key, value)
         shown = ", ".join(
-            f"{k.split('.', 1)[1]}={v:,.1f}" if isinstance(v, float) else f"{k}={v}"
+            f"{k.split('.', 1)[1]}={v:,.1f}"
+            if isinstance(v, float)
+            else f"{k.split('.', 1)[1]}={v}"
             for k, v in results.items()
             if not k.endswith(".errors") or v
         )
         elapsed = time.perf_counter() - started
         log(f"  {scenario.name:<16} r{round_index + 1} {target:<14} {shown}  [{elapsed:.1f} s]")
+
+    def timed_out(self, scenario: Scenario, target: str) -> bool:
+        return any(
+            "timeout" in self.collector.values.get(m.key, {}).get(target, [])
+            for m in scenario.metrics
+        )
 
     def finish(self) -> None:
         for target, server in self.servers.items():
