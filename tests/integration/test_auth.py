@@ -19,7 +19,7 @@ import sys
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -94,10 +94,11 @@ def send(
     server: S3BoxProcess,
     method: str,
     path: str,
-    body: bytes | None = None,
+    body: bytes | Iterable[bytes] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """One request on a fresh connection; Host is 127.0.0.1:port unless given."""
+    """One request on a fresh connection; Host is 127.0.0.1:port unless given. An iterable
+    body without Content-Length goes out with Transfer-Encoding: chunked."""
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     try:
         conn.request(method, path, body=body, headers=headers or {})
