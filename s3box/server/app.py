@@ -22,6 +22,9 @@ from s3box.protocol import xml
 from s3box.protocol.errors import S3Error
 from s3box.protocol.routing import ADMIN_PREFIX, route, split_path
 from s3box.server.http import ClientDisconnected, Receive, RequestContext, Response, Send
+from s3box.server.lifecycle import Lifecycle
+from s3box.server.logging import BandwidthMeter
+from s3box.server.metrics import Metrics
 from s3box.storage.engine import Engine, EngineOptions
 from s3box.storage.errors import StorageError
 
@@ -64,6 +67,11 @@ class S3App:
         self.handlers: dict[str, Handler] = {}
         self.admin_handlers: dict[tuple[str, str], Handler] = {}
         self.started = False
+        self.metrics = Metrics()
+        self.bandwidth = BandwidthMeter()
+        self.lifecycle = Lifecycle(
+            self.engine, config.maintenance, config.logging, self.metrics, self.bandwidth
+        )
         self._register()
 
     def _register(self) -> None:
@@ -72,6 +80,7 @@ class S3App:
         for module in (buckets, objects, multipart):
             self.handlers.update(module.HANDLERS)
         self.admin_handlers.update(admin.HANDLERS)
+        self.handlers.update(admin.S3_HANDLERS)
 
     # ---- ASGI entry ----
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
@@ -84,12 +93,16 @@ class S3App:
     async def startup(self) -> None:
         if not self.started:
             await self.engine.start()
+            self.lifecycle.start()
             self.started = True
 
     async def shutdown(self) -> None:
         if self.started:
             self.started = False
-            await self.engine.close()
+            try:
+                await self.lifecycle.stop()
+            finally:
+                await self.engine.close()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -235,9 +248,15 @@ class S3App:
                 await response.on_close()
 
     def _log(self, ctx: RequestContext, status: int, bytes_out: int, started: float) -> None:
+        seconds = time.perf_counter() - started
+        self.metrics.observe(ctx.operation, status, ctx.bytes_in, bytes_out, seconds)
+        if ctx.bytes_in:
+            self.bandwidth.add_written(ctx.bytes_in)
+        if bytes_out:
+            self.bandwidth.add_read(bytes_out)
         if not access_log.isEnabledFor(logging.INFO):
             return
-        latency_ms = (time.perf_counter() - started) * 1000.0
+        latency_ms = seconds * 1000.0
         uri = ctx.raw_path + ("?" + ctx.raw_query if ctx.raw_query else "")
         try:
             from s3box.server.logging import log_request
