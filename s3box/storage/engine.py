@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from s3box.storage import layout, multipart, resolver
+from s3box.storage import faults, layout, multipart, resolver
 from s3box.storage import rebuild as rebuild_mod
 from s3box.storage.cache import CachedObject, MetaCache, RepairSuppression
 from s3box.storage.errors import (
@@ -556,6 +556,7 @@ class Engine:
         if stage is not None:
             staged_dir = stage(b)
         assert staged_dir is not None
+        faults.hit("publish.staged")
         try:
             leaf, h = self._leaf(b, key)
             old = resolver.find(leaf, h, key)
@@ -568,18 +569,30 @@ class Engine:
                 raise NoSuchBucket(bucket=b.name) from None
             if fsync:
                 fsync_dir(staged_dir)
+            faults.hit("publish.after_meta")
             idx = b.index()
-            idx.write(lambda c: BucketIndex.add_repair(c, (key,), meta.last_modified))
-            live = self._swap_in(b, leaf, h, staged_dir, old)
-            staged_dir = None  # published: nothing to clean up any more
-            ino = os.stat(live).st_ino
             row = _row_of(meta)
 
-            def commit(c: sqlite3.Connection) -> None:
+            def intent(c: sqlite3.Connection) -> None:
+                # One commit before the rename: the listing row and the repair
+                # row that lets startup/maintenance reconcile the key if the
+                # process dies before the rename lands. The repair row is
+                # cleared lazily by the next write transaction.
                 BucketIndex.upsert(c, key, row)
-                BucketIndex.clear_repair(c, (key,))
+                BucketIndex.add_repair(c, (key,), meta.last_modified)
 
-            idx.write(commit)
+            idx.write(intent)
+            faults.hit("publish.after_repair_row")
+            try:
+                live = self._swap_in(b, leaf, h, staged_dir, old)
+            except BaseException:
+                self._reconcile_sync(b, [key])  # the row went ahead: put it back
+                raise
+            faults.hit("publish.after_rename")
+            staged_dir = None  # published: nothing to clean up any more
+            ino = os.stat(live).st_ino
+            idx.defer_clear_repair((key,))
+            faults.hit("publish.before_ack")
             return _Published(meta, live, ino)
         finally:
             if staged_dir is not None:
@@ -598,6 +611,7 @@ class Engine:
         if old is not None:
             trash = os.path.join(b.trash, new_id())
             if rename_exchange(staged, old.path):
+                faults.hit("overwrite.after_exchange")
                 os.rename(staged, trash)
             else:
                 os.rename(old.path, trash)
@@ -808,11 +822,21 @@ class Engine:
         else:
             path = self._live_path(b, key, hint)
         idx = b.index()
-        if path is not None:
-            now = self._clock()
-            idx.write(lambda c: BucketIndex.add_repair(c, (key,), now))
-            self._trash_dirs(b, [path])
-        idx.write(lambda c: _drop_rows(c, (key,)))
+        if path is None:
+            idx.write(lambda c: _drop_rows(c, (key,)))
+            return None
+        now = self._clock()
+        # One commit before the rename into trash (row gone, repair row
+        # added); the repair row is cleared lazily once the rename landed.
+        idx.write(lambda c: _drop_rows_with_repair(c, (key,), now))
+        faults.hit("delete.after_repair_row")
+        failed = self._trash_dirs(b, [path])
+        faults.hit("delete.after_trash")
+        if failed:
+            self._reconcile_sync(b, [key])
+            raise next(iter(failed.values()))
+        idx.defer_clear_repair((key,))
+        faults.hit("delete.before_ack")
         return None
 
     async def delete_objects(self, bucket: str, keys: Sequence[str]) -> list[DeleteResult]:
@@ -831,7 +855,7 @@ class Engine:
                 hints = [self._cache.get(ck) for ck in cks]
                 idx = await self._run(b.index)
                 now = self._clock()
-                await self._run(idx.write, lambda c: BucketIndex.add_repair(c, unique, now))
+                await self._run(idx.write, lambda c: _drop_rows_with_repair(c, unique, now))
                 n = max(1, min(self._delete_parallelism, len(unique) // 128))
                 chunks = [
                     (unique[i::n], hints[i::n]) for i in range(n)
@@ -841,7 +865,9 @@ class Engine:
                 ):
                     errors.update(chunk_errors)
                 gone = [k for k in unique if k not in errors]
-                await self._run(idx.write, lambda c: _drop_rows(c, gone))
+                if errors:  # their rows went ahead: put them back from disk
+                    await self._run(self._reconcile_sync, b, list(errors))
+                idx.defer_clear_repair(gone)
                 for ck in cks:
                     self._cache.invalidate(ck)
                     self._repaired.discard(ck)
@@ -1109,6 +1135,7 @@ class Engine:
             os.mkdir(obj)
             try:
                 state["records"] = multipart.link_into(upath, chosen, obj)
+                faults.hit("complete.after_link")
             except BaseException:
                 shutil.rmtree(obj, ignore_errors=True)
                 raise
@@ -1133,6 +1160,7 @@ class Engine:
 
         async with self._locks.hold(ulock):
             meta = await self._publish(bucket, key, None, make, condition, stage=stage)
+            faults.hit("complete.before_retire")
             b = self._bucket(bucket)
             await self._run(self._retire_upload_sync, b, upload_id)
         return meta
@@ -1253,6 +1281,12 @@ def _last_activity(path: str) -> float:
         except FileNotFoundError:
             pass
     return newest
+
+
+def _drop_rows_with_repair(conn: sqlite3.Connection, keys: Sequence[str], now: float) -> None:
+    """Delete the object rows and add repair rows (a delete's intent)."""
+    BucketIndex.delete(conn, keys)
+    BucketIndex.add_repair(conn, keys, now)
 
 
 def _drop_rows(conn: sqlite3.Connection, keys: Sequence[str]) -> None:

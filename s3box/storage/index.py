@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -80,6 +80,11 @@ class BucketIndex:
         self._write_lock = threading.Lock()
         self._pending_lock = threading.Lock()
         self._pending: list[_Op] = []
+        # Repair rows whose operation completed: cleared by the next write
+        # transaction (first thing in it), so a PUT or DELETE costs one commit
+        # instead of two. A crash before that leaves rows that only make
+        # startup repair re-check keys that are already right.
+        self._deferred_clears: list[str] = []
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
@@ -143,15 +148,36 @@ class BucketIndex:
             raise op.error
         return op.result
 
+    def defer_clear_repair(self, keys: Sequence[str]) -> None:
+        """Clear these keys' repair rows in the next write transaction. Call
+        it under the key's lock once the operation the rows covered is done:
+        a later operation on the key adds its row after this clear runs."""
+        with self._pending_lock:
+            self._deferred_clears.extend(keys)
+
+    def flush_deferred(self) -> None:
+        """Run the deferred repair-row clears now (maintenance, shutdown)."""
+        with self._pending_lock:
+            if not self._deferred_clears:
+                return
+        self.write(lambda c: None)
+
     def _run_batch(self, batch: list[_Op]) -> None:
         conn = self._writer
+        with self._pending_lock:
+            clears, self._deferred_clears = self._deferred_clears, []
         try:
             conn.execute("BEGIN IMMEDIATE")
+            if clears:
+                BucketIndex.clear_repair(conn, clears)
             results = [op.fn(conn) for op in batch]
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            if clears:
+                with self._pending_lock:
+                    self._deferred_clears[:0] = clears
             if len(batch) == 1:
                 batch[0].error = _current_error()
                 batch[0].done = True
@@ -164,6 +190,10 @@ class BucketIndex:
             op.done = True
 
     def close(self) -> None:
+        try:
+            self.flush_deferred()
+        except sqlite3.Error:
+            pass  # the rows stay; startup repair re-checks those keys
         with self._write_lock, self._reader_cond:
             self._closed = True
             for conn in self._readers:
