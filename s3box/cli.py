@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
@@ -157,6 +155,9 @@ def healthcheck(url: str, *, timeout: float = 2.0) -> int:
     """GET the readiness URL; exit 0 on 200 and 1 otherwise, with one line of output."""
     if url.rstrip("/").count("/") <= 2:  # "http://host:port" alone: add the ready path
         url = url.rstrip("/") + READY_PATH
+    import urllib.error  # only the healthcheck needs it: keep server startup lean
+    import urllib.request
+
     # No proxies: a container's HTTP_PROXY must not intercept a loopback probe.
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
