@@ -409,3 +409,50 @@ def test_cli_list_multipart_uploads_and_parts(aws: AwsCli, tmp_path: Path) -> No
         "--upload-id",
         uid,
     )
+
+
+def test_complete_retried_after_success_returns_the_same_result(s3, bucket: str) -> None:
+    uid, parts = _start_with_parts(s3, bucket, [10])
+    first = s3.complete_multipart_upload(
+        Bucket=bucket, Key="k", UploadId=uid, MultipartUpload={"Parts": parts}
+    )
+    again = s3.complete_multipart_upload(
+        Bucket=bucket, Key="k", UploadId=uid, MultipartUpload={"Parts": parts}
+    )
+    assert again["ETag"] == first["ETag"]
+    assert again["Key"] == "k"
+    # Other parts, or abort/upload-part after completion: the upload is gone.
+    with pytest.raises(ClientError) as exc:
+        s3.complete_multipart_upload(
+            Bucket=bucket,
+            Key="k",
+            UploadId=uid,
+            MultipartUpload={"Parts": [{"PartNumber": 2, "ETag": parts[0]["ETag"]}]},
+        )
+    assert _code(exc) == "NoSuchUpload"
+    with pytest.raises(ClientError) as exc:
+        s3.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=uid)
+    assert _code(exc) == "NoSuchUpload"
+
+
+def test_two_racing_completes_both_succeed_with_one_object(s3, bucket: str) -> None:
+    uid, parts = _start_with_parts(s3, bucket, [5 * MiB, 7])
+    results: list[object] = []
+
+    def complete() -> None:
+        try:
+            r = s3.complete_multipart_upload(
+                Bucket=bucket, Key="k", UploadId=uid, MultipartUpload={"Parts": parts}
+            )
+            results.append(r["ETag"])
+        except ClientError as err:
+            results.append(err.response["Error"]["Code"])
+
+    threads = [threading.Thread(target=complete) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    expected = _mp_etag([b"z" * (5 * MiB), b"z" * 7])
+    assert results == [expected, expected]
+    assert s3.get_object(Bucket=bucket, Key="k")["ContentLength"] == 5 * MiB + 7

@@ -26,6 +26,7 @@ from s3box.server.handlers.objects import (
 )
 from s3box.server.http import RequestContext, Response
 from s3box.server.payload import Payload
+from s3box.storage.errors import StorageError
 from s3box.storage.meta import ChecksumRecord, PartRecord, UploadInfo
 
 MAX_PART_NUMBER = 10_000
@@ -380,7 +381,14 @@ async def complete_multipart_upload(ctx: RequestContext) -> Response:
     wanted = xml.parse_complete_multipart(body)
     condition = write_condition(ctx)
     engine = ctx.app.engine
-    info, parts = await engine.list_parts(bucket, key, upload_id)
+    requested = [(w.part_number, w.etag) for w in wanted]
+    try:
+        info, parts = await engine.list_parts(bucket, key, upload_id)
+    except StorageError as err:
+        replay = _replay_completion(ctx, bucket, key, upload_id, requested)
+        if err.code == "NoSuchUpload" and replay is not None:
+            return replay
+        raise
     record: ChecksumRecord | None = None
     try:
         record = _final_checksum(info, parts, wanted)
@@ -389,14 +397,15 @@ async def complete_multipart_upload(ctx: RequestContext) -> Response:
     except (ValueError, KeyError):
         record = None
     _verify_full_object_checksum(ctx, record)
-    meta = await engine.complete_multipart_upload(
-        bucket,
-        key,
-        upload_id,
-        [(w.part_number, w.etag) for w in wanted],
-        condition,
-        checksum=record,
-    )
+    try:
+        meta = await engine.complete_multipart_upload(
+            bucket, key, upload_id, requested, condition, checksum=record
+        )
+    except StorageError as err:
+        replay = _replay_completion(ctx, bucket, key, upload_id, requested)
+        if err.code == "NoSuchUpload" and replay is not None:
+            return replay  # a racing Complete of the same parts won
+        raise
     location = f"/{bucket}/{key}"
     checksum_map = {record.algorithm: record.value} if record and info.fields.checksum else None
     body_xml = xml.render_complete_multipart(
@@ -407,7 +416,49 @@ async def complete_multipart_upload(ctx: RequestContext) -> Response:
         checksum_map,
         record.type if record and info.fields.checksum else None,
     )
-    return Response(headers=list(XML_HEADERS), body=body_xml)
+    response = Response(headers=list(XML_HEADERS), body=body_xml)
+    _remember_completion(ctx, bucket, key, upload_id, requested, response)
+    return response
+
+
+# How many completed uploads are remembered for retried Completes.
+RECENT_COMPLETIONS = 1000
+
+
+def _remember_completion(
+    ctx: RequestContext,
+    bucket: str,
+    key: str,
+    upload_id: str,
+    requested: list[tuple[int, str]],
+    response: Response,
+) -> None:
+    recent = ctx.app.recent_completions
+    recent[(bucket, upload_id)] = (key, _normalized(requested), response)
+    while len(recent) > RECENT_COMPLETIONS:
+        recent.popitem(last=False)
+
+
+def _replay_completion(
+    ctx: RequestContext,
+    bucket: str,
+    key: str,
+    upload_id: str,
+    requested: list[tuple[int, str]],
+) -> Response | None:
+    """S3 answers a Complete retried after success (same key and parts) with
+    the original result instead of NoSuchUpload (clients retry on timeouts)."""
+    entry = ctx.app.recent_completions.get((bucket, upload_id))
+    if entry is None:
+        return None
+    done_key, done_parts, response = entry
+    if done_key != key or done_parts != _normalized(requested):
+        return None
+    return Response(headers=list(response.headers), body=response.body)
+
+
+def _normalized(parts: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    return [(n, etag.strip('"').lower()) for n, etag in parts]
 
 
 def _verify_full_object_checksum(ctx: RequestContext, record: ChecksumRecord | None) -> None:
