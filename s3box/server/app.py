@@ -12,6 +12,7 @@ import base64
 import logging
 import os
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,6 +67,9 @@ class S3App:
         self.region: str = getattr(config, "region", "us-east-1")
         self.handlers: dict[str, Handler] = {}
         self.admin_handlers: dict[tuple[str, str], Handler] = {}
+        # Results of recent CompleteMultipartUpload calls, so a retried
+        # Complete answers like the first one did (S3 is idempotent here).
+        self.recent_completions: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self.started = False
         self.metrics = Metrics()
         self.bandwidth = BandwidthMeter()
