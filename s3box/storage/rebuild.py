@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from s3box.storage import layout
+from s3box.storage import faults, layout
 from s3box.storage.errors import NoSuchBucket
 from s3box.storage.fsutil import read_file
 from s3box.storage.index import BucketIndex, Row
@@ -92,10 +92,12 @@ def rebuild(
         count += 1
         if len(batch) >= BATCH:
             flush()
+            faults.hit("rebuild.after_batch")
         if count % PROGRESS_EVERY == 0:
             log.info("rebuild %s: %d objects indexed", bucket, count)
     if batch:
         flush()
+    faults.hit("rebuild.before_sweep")
     removed = index.write(lambda c: BucketIndex.delete_unstamped(c, started))
     log.info("rebuild %s: done, %d objects, %d stale rows removed", bucket, count, removed)
     return count
