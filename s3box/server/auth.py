@@ -64,8 +64,19 @@ def authenticate(ctx: RequestContext) -> None:
         raise S3Error("AccessDenied") from None
     ctx.auth = result
     ctx.access_key = result.access_key
-    if result.expected_sha256 is not None and ctx.operation not in PAYLOAD_OPERATIONS:
+    if (
+        result.expected_sha256 is not None
+        and ctx.operation not in PAYLOAD_OPERATIONS
+        and _has_body(ctx.headers)
+    ):
         ctx.receive = _verifying_receive(ctx.receive, result)
+
+
+def _has_body(headers: Mapping[str, str]) -> bool:
+    if "transfer-encoding" in headers:
+        return True
+    length = headers.get("content-length", "").strip()
+    return length not in ("", "0")
 
 
 @lru_cache(maxsize=8)
