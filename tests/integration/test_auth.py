@@ -351,7 +351,7 @@ def test_health_and_cors_preflight_need_no_signature(s3box_server: S3BoxProcess)
 # --- Expect: 100-continue ---------------------------------------------------------------
 
 
-def _put_expecting_continue(server: S3BoxProcess, path: str, headers: dict[str, str]) -> bytes:
+def put_expecting_continue(server: S3BoxProcess, path: str, headers: dict[str, str]) -> bytes:
     """Send only the head of a 1 MiB PUT with Expect: 100-continue and read everything the
     server answers until it closes the connection (it must, the body was never read)."""
     head = [f"PUT {path} HTTP/1.1", f"Host: 127.0.0.1:{server.port}"]
@@ -379,7 +379,7 @@ def test_rejected_put_with_expect_continue_gets_no_100_and_stores_nothing(
             headers={"Content-Length": "1048576"},
             secret_key="wrong",
         )
-    answer = _put_expecting_continue(s3box_server, path, headers)
+    answer = put_expecting_continue(s3box_server, path, headers)
     status_line, _, rest = answer.partition(b"\r\n")
     assert status_line == b"HTTP/1.1 403 Forbidden", answer[:200]
     assert b"100 Continue" not in answer

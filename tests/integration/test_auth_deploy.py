@@ -22,7 +22,15 @@ from tests.integration.conftest import (
     make_client,
     start_s3box,
 )
-from tests.integration.test_auth import Response, error_of, fetch, send, send_signed, sign_headers
+from tests.integration.test_auth import (
+    Response,
+    error_of,
+    fetch,
+    put_expecting_continue,
+    send,
+    send_signed,
+    sign_headers,
+)
 
 # --- public_hostname: a proxy that rewrites Host ----------------------------------------
 
@@ -126,3 +134,21 @@ def test_any_configured_pair_works_and_the_log_names_the_key_not_the_secret(
     assert f"key={SECOND_KEY}" in log
     for secret in (SECRET_KEY, SECOND_SECRET, presigned_signature):
         assert secret not in log
+
+
+# --- the other HTTP server ---------------------------------------------------------------
+
+
+def test_rejected_put_with_expect_continue_under_granian(tmp_path: Path) -> None:
+    """Granian, like uvicorn, must not send 100 Continue for a request refused before
+    its body is read (the auth suite runs on uvicorn)."""
+    server = start_s3box(tmp_path, auth=True, args=["--http-server", "granian"])
+    try:
+        client: Any = make_client(server.endpoint)
+        client.create_bucket(Bucket="granian")
+        answer = put_expecting_continue(server, "/granian/k", {})
+        assert answer.startswith(b"HTTP/1.1 403 Forbidden\r\n"), answer[:200]
+        assert b"100 Continue" not in answer
+        assert client.list_objects_v2(Bucket="granian").get("KeyCount") == 0
+    finally:
+        server.stop()
