@@ -177,13 +177,17 @@ class Bench:
         )
 
     def finish(self) -> None:
+        """Record the whole-run peaks and stop every target (data dirs are removed later)."""
         for target, server in self.servers.items():
             self.collector.add(target, "run.peak_rss_mib", server.sampler.peak_bytes / (1 << 20))
-        self.stop()
-
-    def stop(self) -> None:
         for server in self.servers.values():
-            server.stop()
+            server.stop(remove=False)
+
+    def cleanup(self) -> None:
+        if self.servers:
+            log("removing the targets' temporary data dirs ...")
+        for server in self.servers.values():
+            server.remove_workdir()
         self.servers.clear()
 
 
@@ -212,12 +216,27 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     interrupted = False
     try:
-        bench.run(scenarios)
-    except KeyboardInterrupt:
-        interrupted = True
-        log("interrupted: stopping targets, reporting what was measured")
+        try:
+            bench.run(scenarios)
+        except KeyboardInterrupt:
+            interrupted = True
+            log("interrupted: stopping targets, reporting what was measured")
+        finally:
+            bench.finish()
+        report(bench, profile, scenarios, skipped, interrupted, started)
     finally:
-        bench.finish()
+        bench.cleanup()
+    return 130 if interrupted else 0
+
+
+def report(
+    bench: Bench,
+    profile: Profile,
+    scenarios: list[Scenario],
+    skipped: dict[str, str],
+    interrupted: bool,
+    started: float,
+) -> None:
     # Peak RSS over the run goes last in the table.
     peak = bench.collector.metrics.pop("run.peak_rss_mib")
     bench.collector.metrics["run.peak_rss_mib"] = peak
@@ -236,7 +255,6 @@ def main(argv: list[str] | None = None) -> int:
         },
     )
     log(f"results written to {path} ({time.perf_counter() - started:.0f} s)")
-    return 130 if interrupted else 0
 
 
 if __name__ == "__main__":
