@@ -261,11 +261,14 @@ def test_online_rebuild_answers_202_then_409_while_running_and_logs_progress(
 
 def test_offline_rebuild_index_command_restores_a_lost_index(tmp_path: Path, filled_data_dir: Path):
     data = _copy_without_index(filled_data_dir, tmp_path)
+    # VmHWM is the peak RSS of this process image; ru_maxrss would include the
+    # pytest worker it was forked from.
     script = (
-        "import resource, sys\n"
+        "import re, sys\n"
         "from s3box.cli import main\n"
         "rc = main(sys.argv[1:])\n"
-        "print('maxrss_kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "status = open('/proc/self/status').read()\n"
+        "print('maxrss_kib', re.search(r'VmHWM:\\s+(\\d+)', status).group(1))\n"
         "sys.exit(rc)\n"
     )
     args = ["rebuild-index", "big", "--data-dir", str(data)]
