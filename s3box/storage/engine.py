@@ -680,6 +680,10 @@ class Engine:
         ck = (b.name, key)
         if found is not None:
             self._cache.fill(ck, CachedObject(found.meta, found.path, found.ino), token)
+        else:
+            # Gone from objects/ (removed by hand, or the cached directory was
+            # swapped away): a warm HEAD must not keep answering from cache.
+            self._cache.invalidate(ck)
         if not agrees and ck not in self._repaired:
             await self._heal(b, key)
 

@@ -179,11 +179,6 @@ def test_self_healing_drops_a_removed_object_and_rebuild_finds_it_back(tmp_path:
         assert server.stop() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: a GET that heals a removed object does not drop its metadata-cache "
-    "entry, so a warm HEAD still answers 200 (Engine._after_lookup / _heal)",
-)
 def test_head_after_an_object_directory_was_removed_by_hand_answers_404(tmp_path: Path):
     server = start_s3box(tmp_path)
     try:
