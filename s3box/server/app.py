@@ -188,12 +188,14 @@ class S3App:
         except UnicodeDecodeError as exc:
             raise S3Error("InvalidURI", "Couldn't parse the specified URI.") from exc
         ctx.bucket, ctx.key = bucket, key
-        r = route(ctx.method, bucket, key, ctx.query, ctx.headers)
-        ctx.operation = r.operation
         if self.config.auth.enabled:
+            # S3 authenticates before it looks at what is asked: an unsigned
+            # request gets 403, never a 405/501 that reveals what exists.
             from s3box.server.auth import authenticate
 
             authenticate(ctx)
+        r = route(ctx.method, bucket, key, ctx.query, ctx.headers)
+        ctx.operation = r.operation
         handler = self.handlers.get(r.operation)
         if handler is None:
             raise S3Error(

@@ -193,6 +193,18 @@ def test_signed_requests_succeed_and_unsigned_are_access_denied(
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
 
 
+@pytest.mark.parametrize(
+    ("method", "path"), [("POST", "/"), ("GET", "/{bucket}?torrent"), ("PATCH", "/{bucket}/k")]
+)
+def test_unsigned_requests_are_refused_before_routing(
+    s3box_server: S3BoxProcess, bucket: str, method: str, path: str
+) -> None:
+    # S3 authenticates first: no 405/501 that tells an anonymous caller what exists.
+    status, _, body = send(s3box_server, method, path.format(bucket=bucket))
+    assert status == 403
+    assert error_of(body)["Code"] == "AccessDenied"
+
+
 def test_wrong_secret_is_signature_does_not_match_with_debug_strings(
     s3box_server: S3BoxProcess, bucket: str
 ) -> None:
