@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import re
 import time
 from urllib.parse import quote, urlsplit
 
@@ -380,6 +381,40 @@ def test_malformed_authorization_header_gets_the_s3_error(authorization: str, co
     with pytest.raises(S3Error) as info:
         sigv4.parse_authorization_header(authorization)
     assert info.value.code == code
+
+
+def _strptime_amz_date(value: str) -> float | None:
+    """The parser _parse_amz_date replaced (kept here as the reference)."""
+    if not re.fullmatch(r"\d{8}T\d{6}Z", value):
+        return None
+    try:
+        return float(calendar.timegm(time.strptime(value, "%Y%m%dT%H%M%SZ")))
+    except ValueError:
+        return None
+
+
+amz_date_like = st.builds(
+    "{:04d}{:02d}{:02d}T{:02d}{:02d}{:02d}Z".format,
+    st.integers(0, 9999),
+    st.integers(0, 99),
+    st.integers(0, 99),
+    st.integers(0, 99),
+    st.integers(0, 99),
+    st.integers(0, 99),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=amz_date_like | st.text(alphabet="0123456789TZ-: \u0663", max_size=18))
+def test_amz_date_parser_agrees_with_strptime(value: str) -> None:
+    assert sigv4._parse_amz_date(value) == _strptime_amz_date(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["20240229T235960Z", "20230229T000000Z", "20241231T240000Z", "00000101T000000Z"]
+)
+def test_amz_date_parser_edge_cases_agree_with_strptime(value: str) -> None:
+    assert sigv4._parse_amz_date(value) == _strptime_amz_date(value)
 
 
 def test_credential_date_must_match_x_amz_date() -> None:
