@@ -1,5 +1,7 @@
 """AWS Signature Version 4 verification for S3: Authorization header and presigned URLs.
 
+verify_request is also the one entry point for SigV2, which it hands to sigv2.py.
+
 Strategy: rebuild the canonical request from what arrived on the wire (raw path, raw query,
 header list), sign it with a cached signing key, compare in constant time; return what the body
 readers need (payload mode, seed signature, key). Pure code: no I/O, never logs or returns a
@@ -20,6 +22,7 @@ from email.utils import parsedate_tz
 from functools import lru_cache
 from urllib.parse import quote, unquote_to_bytes
 
+from s3box.protocol import sigv2
 from s3box.protocol.chunked import EMPTY_SHA256, ChunkSignatureVerifier, hex_bytes
 from s3box.protocol.errors import S3Error
 
@@ -167,7 +170,8 @@ def parse_authorization_header(value: str) -> AuthHeader:
     """Parse the header; wrong scheme or shape raise the error S3 gives for it."""
     scheme, _, rest = value.strip().partition(" ")
     if scheme == "AWS":
-        # SigV2 ("AWS AK:signature"): S3 regions opened since 2014 reject it this way.
+        # SigV2 ("AWS AK:signature") is not a V4 header: verify_request sends it to sigv2
+        # before calling this. S3 regions opened since 2014 refuse it this way.
         raise S3Error(
             "InvalidRequest",
             "The authorization mechanism you have provided is not supported. "
@@ -354,7 +358,8 @@ def verify_request(
     now: float,
     host_override: str | None = None,
 ) -> AuthResult:
-    """Verify a SigV4-signed request (Authorization header or presigned query).
+    """Verify a signed request: SigV4 (Authorization header or presigned query), or SigV2
+    (`AWS AK:sig` header or `AWSAccessKeyId`/`Signature`/`Expires` query, see sigv2.py).
 
     `raw_path` / `raw_query` are exactly as received (percent-encoded, before any decoding),
     `headers` are (lower-case name, value) pairs in arrival order, values decoded as latin-1.
@@ -368,26 +373,46 @@ def verify_request(
     query_keys = {unquote_to_bytes(k).decode("utf-8", "replace") for k, _ in pairs}
 
     authorization = single.get("authorization")
-    if authorization is not None and "X-Amz-Algorithm" in query_keys:
+    v4_query = "X-Amz-Algorithm" in query_keys
+    v2_query = "Signature" in query_keys and "AWSAccessKeyId" in query_keys
+    if (authorization is not None) + v4_query + v2_query > 1:
         raise S3Error(
             "InvalidArgument",
             "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
             "Signature query string parameter or the Authorization header should be specified",
-            extra={"ArgumentName": "Authorization", "ArgumentValue": authorization},
+            extra={"ArgumentName": "Authorization", "ArgumentValue": authorization or ""},
         )
     if authorization is not None:
+        if authorization.lstrip().startswith("AWS "):
+            return _v2_result(
+                sigv2.verify_header(
+                    method, raw_path, raw_query, authorization, header_map, lookup_secret, now
+                )
+            )
         signed = _from_header(authorization, single, pairs, now)
-    elif "X-Amz-Algorithm" in query_keys:
+    elif v4_query:
         signed = _from_query(pairs, now)
-    elif "Signature" in query_keys and "AWSAccessKeyId" in query_keys:
-        raise S3Error(
-            "InvalidRequest",
-            "The authorization mechanism you have provided is not supported. "
-            f"Please use {ALGORITHM}.",
+    elif v2_query:
+        return _v2_result(
+            sigv2.verify_presigned(method, raw_path, raw_query, header_map, lookup_secret, now)
         )
     else:
         raise S3Error("AccessDenied")
     return _check_signature(method, raw_path, header_map, signed, lookup_secret, host_override)
+
+
+def _v2_result(signed: sigv2.SignedV2) -> AuthResult:
+    """SigV2 signs no body: the payload is read as UNSIGNED-PAYLOAD (a signed Content-MD5 is
+    still checked by the handlers), and there is no signing key or chunk chain."""
+    return AuthResult(
+        access_key=signed.access_key,
+        signing_key=b"",
+        amz_date="",
+        scope="",
+        seed_signature=signed.signature,
+        payload_hash=UNSIGNED_PAYLOAD,
+        presigned=signed.presigned,
+    )
 
 
 def _from_header(

@@ -16,6 +16,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -29,7 +30,7 @@ import boto3
 import botocore.session
 import pytest
 from botocore import UNSIGNED
-from botocore.auth import SigV4Auth
+from botocore.auth import HmacV1Auth, HmacV1QueryAuth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config as BotoConfig
 from botocore.credentials import Credentials
@@ -123,9 +124,11 @@ def error_of(body: bytes) -> dict[str, str]:
     return {child.tag: child.text or "" for child in root}
 
 
-def fetch(url: str, method: str = "GET", data: bytes | None = None) -> Response:
+def fetch(
+    url: str, method: str = "GET", data: bytes | None = None, headers: dict[str, str] | None = None
+) -> Response:
     """urllib, as a browser or script fetching a presigned URL would."""
-    request = urllib.request.Request(url, data=data, method=method)
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=30) as resp:
             return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
@@ -305,7 +308,9 @@ def test_payload_hash_mismatch_on_an_xml_body_is_refused_before_acting(
     [
         ("AWS4-HMAC-SHA256", "AuthorizationHeaderMalformed"),
         ("AWS4-HMAC-SHA256 Credential=x, SignedHeaders=host, Signature=0", None),
-        ("AWS AKID:c2lnbmF0dXJl", "InvalidRequest"),
+        ("AWS AKID-without-signature", "InvalidArgument"),
+        # SigV2 dates are RFC 1123; the ISO x-amz-date sent here is not one.
+        ("AWS AKID:c2lnbmF0dXJl", "AccessDenied"),
         ("Bearer abc", "InvalidArgument"),
         (
             "AWS4-HMAC-SHA256 Credential=\xe9/1/x/s3/aws4_request, SignedHeaders=, Signature=",
@@ -468,30 +473,174 @@ def test_boto3_presigned_url_tampered(s3: Any, presigner: Any, bucket: str, tamp
     assert error_of(body)["Code"] == "SignatureDoesNotMatch"
 
 
-def test_sigv2_presigned_url_is_refused_with_a_hint(
-    s3box_server: S3BoxProcess, s3: Any, bucket: str
-) -> None:
-    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
-    # What a fresh boto3 client's generate_presigned_url makes for us-east-1 and a custom
-    # endpoint unless configured with signature_version="s3v4".
+@pytest.fixture(scope="session")
+def default_presigner(s3box_server: S3BoxProcess) -> Any:
+    """A boto3 client as users get it: no signature_version, no ~/.aws/config. For us-east-1
+    and a custom endpoint botocore presigns with SigV2 (AWSAccessKeyId, Signature, Expires)."""
     botocore_session = botocore.session.Session()
     botocore_session.set_config_variable("config_file", os.devnull)  # ignore ~/.aws/config
-    fresh: Any = boto3.session.Session(botocore_session=botocore_session).client(
+    return boto3.session.Session(botocore_session=botocore_session).client(
         "s3",
         endpoint_url=s3box_server.endpoint,
         aws_access_key_id=ACCESS_KEY,
         aws_secret_access_key=SECRET_KEY,
         region_name=REGION,
     )
-    url = fresh.generate_presigned_url(
-        "get_object", Params={"Bucket": bucket, "Key": "k"}, ExpiresIn=60
-    )
-    assert "AWSAccessKeyId=" in url
+
+
+@contextlib.contextmanager
+def sigv2_clock(offset_seconds: int) -> Iterator[None]:
+    """Make botocore's SigV2 presigner compute Expires as if now were offset_seconds away."""
+
+    def expires_at(self: HmacV1QueryAuth) -> str:
+        return str(int(time.time()) + offset_seconds + int(self._expires))
+
+    with mock.patch.object(HmacV1QueryAuth, "_get_date", expires_at):
+        yield
+
+
+def assert_sigv2_url(url: str) -> None:
+    params = dict(parse_qsl(urlsplit(url).query))
+    assert {"AWSAccessKeyId", "Signature", "Expires"} <= set(params), url
+    assert not any(name.startswith("X-Amz-") for name in params), url
+
+
+def flip_base64(signature: str) -> str:
+    return ("A" if signature[0] != "A" else "B") + signature[1:]
+
+
+def test_boto3_default_presigned_get_and_put_work(
+    s3: Any, default_presigner: Any, bucket: str, tmp_path: Path
+) -> None:
+    s3.put_object(Bucket=bucket, Key="dir/a b+c.txt", Body=b"hello")
+    params = {"Bucket": bucket, "Key": "dir/a b+c.txt"}
+    url = default_presigner.generate_presigned_url("get_object", Params=params, ExpiresIn=300)
+    assert_sigv2_url(url)
     status, _, body = fetch(url)
-    assert status == 400
+    assert (status, body) == (200, b"hello")
+    # response-* overrides are sub-resources: signed, and honoured.
+    params["ResponseContentDisposition"] = 'attachment; filename="a b.txt"'
+    url = default_presigner.generate_presigned_url("get_object", Params=params, ExpiresIn=300)
+    status, headers, _ = fetch(url)
+    assert (status, headers["content-disposition"]) == (200, 'attachment; filename="a b.txt"')
+
+    data = os.urandom(200_000)
+    src = tmp_path / "upload.bin"
+    src.write_bytes(data)
+    put = default_presigner.generate_presigned_url(
+        "put_object", Params={"Bucket": bucket, "Key": "by-curl"}, ExpiresIn=300
+    )
+    assert_sigv2_url(put)
+    assert curl("-T", str(src), put)[0] == 200  # curl -T sends no Content-Type: none signed
+    assert s3.get_object(Bucket=bucket, Key="by-curl")["Body"].read() == data
+    # SigV2 signs Content-Type. urllib always sends one with a body, so presign that one.
+    put = default_presigner.generate_presigned_url(
+        "put_object",
+        Params={"Bucket": bucket, "Key": "by-urllib", "ContentType": "text/plain"},
+        ExpiresIn=300,
+    )
+    assert fetch(put, "PUT", b"small", {"Content-Type": "text/plain"})[0] == 200
+    stored = s3.get_object(Bucket=bucket, Key="by-urllib")
+    assert (stored["Body"].read(), stored["ContentType"]) == (b"small", "text/plain")
+
+
+def test_boto3_default_presigned_put_with_another_content_type_is_refused(
+    s3box_server: S3BoxProcess, s3: Any, default_presigner: Any, bucket: str
+) -> None:
+    put = default_presigner.generate_presigned_url(
+        "put_object",
+        Params={"Bucket": bucket, "Key": "typed", "ContentType": "text/plain"},
+        ExpiresIn=300,
+    )
+    status, _, body = fetch(put, "PUT", b"<html>", {"Content-Type": "text/html"})
+    assert (status, error_of(body)["Code"]) == (403, "SignatureDoesNotMatch")
+    assert_not_stored(s3box_server, s3, bucket, "typed")
+
+
+def test_boto3_default_presigned_upload_part(
+    s3: Any, default_presigner: Any, bucket: str, tmp_path: Path
+) -> None:
+    # uploadId and partNumber are sub-resources: part of what SigV2 signs.
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    src = tmp_path / "part.bin"
+    src.write_bytes(b"part one")
+    params = {"Bucket": bucket, "Key": "mp", "UploadId": upload_id, "PartNumber": 1}
+    part = default_presigner.generate_presigned_url("upload_part", Params=params, ExpiresIn=300)
+    assert_sigv2_url(part)
+    wrong_part = part.replace("partNumber=1", "partNumber=2")
+    status, body = curl("-T", str(src), wrong_part)
+    assert (status, error_of(body)["Code"]) == (403, "SignatureDoesNotMatch")
+    assert curl("-T", str(src), part)[0] == 200
+    etag = s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload_id)["Parts"][0]["ETag"]
+    s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="mp",
+        UploadId=upload_id,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]},
+    )
+    assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"part one"
+
+
+def test_boto3_default_presigned_url_expired(s3: Any, default_presigner: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    with sigv2_clock(-120):
+        url = default_presigner.generate_presigned_url(
+            "get_object", Params={"Bucket": bucket, "Key": "k"}, ExpiresIn=60
+        )
+    assert_sigv2_url(url)
+    status, _, body = fetch(url)
+    assert status == 403
     error = error_of(body)
-    assert error["Code"] == "InvalidRequest"
-    assert "Please use AWS4-HMAC-SHA256" in error["Message"]
+    assert (error["Code"], error["Message"]) == ("AccessDenied", "Request has expired")
+
+
+@pytest.mark.parametrize("tamper", ["signature", "path", "expires", "access key"])
+def test_boto3_default_presigned_url_tampered(
+    s3: Any, default_presigner: Any, bucket: str, tamper: str
+) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    s3.put_object(Bucket=bucket, Key="other", Body=b"secret")
+    url = default_presigner.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": "k"}, ExpiresIn=300
+    )
+    params = dict(parse_qsl(urlsplit(url).query))
+    if tamper == "signature":
+        url = tamper_query(url, "Signature", flip_base64(params["Signature"]))
+    elif tamper == "path":
+        url = url.replace(f"/{bucket}/k?", f"/{bucket}/other?")
+    elif tamper == "expires":
+        url = tamper_query(url, "Expires", str(int(params["Expires"]) + 3600))
+    else:
+        url = tamper_query(url, "AWSAccessKeyId", "AKIANOTAKEY")
+    status, _, body = fetch(url)
+    error = error_of(body)
+    assert status == 403
+    expected = "InvalidAccessKeyId" if tamper == "access key" else "SignatureDoesNotMatch"
+    assert error["Code"] == expected
+    assert b"secret" not in body
+    if expected == "SignatureDoesNotMatch":
+        assert error["StringToSign"].endswith(f"/{bucket}/{'other' if tamper == 'path' else 'k'}")
+
+
+def test_sigv2_authorization_header_is_accepted(
+    s3box_server: S3BoxProcess, s3: Any, bucket: str
+) -> None:
+    # What s3cmd and other old tools send: Authorization: AWS AK:signature, with a Date.
+    # SigV2 signs no body, only its Content-MD5, which the PUT then checks against the body.
+    md5 = base64.b64encode(hashlib.md5(b"v2").digest()).decode()
+    request = AWSRequest(
+        method="PUT", url=f"{s3box_server.endpoint}/{bucket}/v2", headers={"Content-MD5": md5}
+    )
+    HmacV1Auth(Credentials(ACCESS_KEY, SECRET_KEY)).add_auth(request)
+    headers = dict(request.headers.items())
+    assert headers["Authorization"].startswith(f"AWS {ACCESS_KEY}:")
+    status, _, body = send(s3box_server, "PUT", f"/{bucket}/v2", b"xx", headers)
+    assert (status, error_of(body)["Code"]) == (400, "BadDigest")
+    assert send(s3box_server, "PUT", f"/{bucket}/v2", b"v2", headers)[0] == 200
+    assert s3.get_object(Bucket=bucket, Key="v2")["Body"].read() == b"v2"
+    headers["Content-MD5"] = base64.b64encode(hashlib.md5(b"xx").digest()).decode()
+    status, _, body = send(s3box_server, "PUT", f"/{bucket}/v2", b"xx", headers)
+    assert (status, error_of(body)["Code"]) == (403, "SignatureDoesNotMatch")
 
 
 @pytest.mark.parametrize("expires", [0, 604801])
@@ -572,9 +721,16 @@ def test_presigned_multipart_calls(s3: Any, presigner: Any, bucket: str) -> None
     assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == b"part one"
 
 
-def _cli_presign(aws: AwsCli, s3_uri: str, expires: int, offset_seconds: float = 0.0) -> str:
-    """`aws s3 presign` (SigV4, as configured in the profile), run with botocore's clock
-    moved by offset_seconds."""
+def _cli_presign(
+    aws: AwsCli,
+    s3_uri: str,
+    expires: int,
+    offset_seconds: float = 0.0,
+    signature_version: str | None = "s3v4",
+) -> str:
+    """`aws s3 presign` run with botocore's clock moved by offset_seconds: SigV4 as set in the
+    profile, or with signature_version=None the CLI's default (SigV2 for us-east-1 and a
+    custom endpoint)."""
     code = (
         "import datetime, sys\n"
         "import botocore.auth, botocore.crt.auth\n"
@@ -584,12 +740,17 @@ def _cli_presign(aws: AwsCli, s3_uri: str, expires: int, offset_seconds: float =
         "    return aware.replace(tzinfo=None) if remove_tzinfo else aware\n"
         "botocore.auth.get_current_datetime = now\n"
         "botocore.crt.auth.get_current_datetime = now\n"
+        "def expires_at(self):\n"
+        f"    return str(int(aware.timestamp()) + int(self._expires))\n"
+        "botocore.auth.HmacV1QueryAuth._get_date = expires_at\n"
         "from awscli.clidriver import main\n"
         "sys.exit(main())\n"
     )
-    config = aws.home / "config-s3v4"
-    # Without this the CLI presigns with SigV2 (see test_sigv2_presigned_url_is_refused...).
-    config.write_text("[default]\ns3 =\n    signature_version = s3v4\n")
+    config = aws.home / f"config-{signature_version or 'default'}"
+    if signature_version is None:
+        config.write_text("[default]\n")
+    else:
+        config.write_text(f"[default]\ns3 =\n    signature_version = {signature_version}\n")
     env = dict(os.environ)
     env.update(
         {
@@ -606,7 +767,10 @@ def _cli_presign(aws: AwsCli, s3_uri: str, expires: int, offset_seconds: float =
     result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
     url = result.stdout.strip()
-    assert "X-Amz-Signature=" in url, url
+    if signature_version is None:
+        assert_sigv2_url(url)
+    else:
+        assert "X-Amz-Signature=" in url, url
     return url
 
 
@@ -624,4 +788,24 @@ def test_aws_cli_presign_fetched_with_curl(aws: AwsCli, s3: Any, bucket: str) ->
     status, body = curl(tamper_query(url, "X-Amz-Signature", flip_hex(signature)))
     assert (status, error_of(body)["Code"]) == (403, "SignatureDoesNotMatch")
     status, body = curl(url.replace("/cli/obj.txt?", "/cli/obj.txx?"))
+    assert (status, error_of(body)["Code"]) == (403, "SignatureDoesNotMatch")
+
+
+def test_aws_cli_default_presign_is_sigv2_and_works_with_curl(
+    aws: AwsCli, s3: Any, bucket: str
+) -> None:
+    s3.put_object(Bucket=bucket, Key="cli/v2.txt", Body=b"sigv2 from the cli")
+    url = _cli_presign(aws, f"s3://{bucket}/cli/v2.txt", 300, signature_version=None)
+    assert curl(url) == (200, b"sigv2 from the cli")
+
+    expired = _cli_presign(
+        aws, f"s3://{bucket}/cli/v2.txt", 5, offset_seconds=-60, signature_version=None
+    )
+    status, body = curl(expired)
+    assert (status, error_of(body)["Message"]) == (403, "Request has expired")
+
+    signature = dict(parse_qsl(urlsplit(url).query))["Signature"]
+    status, body = curl(tamper_query(url, "Signature", flip_base64(signature)))
+    assert (status, error_of(body)["Code"]) == (403, "SignatureDoesNotMatch")
+    status, body = curl(url.replace("/cli/v2.txt?", "/cli/v2.txx?"))
     assert (status, error_of(body)["Code"]) == (403, "SignatureDoesNotMatch")

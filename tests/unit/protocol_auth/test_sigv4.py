@@ -455,15 +455,6 @@ def test_header_and_query_authentication_together_is_invalid_argument() -> None:
     assert error_of("GET", seen).code == "InvalidArgument"
 
 
-def test_signature_v2_presigned_url_is_invalid_request() -> None:
-    seen = {
-        "raw_path": "/b/k",
-        "raw_query": "AWSAccessKeyId=AK&Expires=1&Signature=x",
-        "headers": [],
-    }
-    assert error_of("GET", seen).code == "InvalidRequest"
-
-
 def test_presigned_expiry_beyond_seven_days_is_a_query_parameters_error() -> None:
     request, _ = sign("GET", "/bucket/k", presign_expires=604801)
     err = error_of("GET", wire(request))
