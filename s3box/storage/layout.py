@@ -14,6 +14,7 @@ from collections.abc import Callable
 STORAGE_VERSION = "v1"
 DIR_PREFIX = "V1"
 BUCKET_JSON = "bucket.json"
+BUCKET_TAGGING = "tagging.json"  # bucket tags, absent when none
 INDEX_FILE = "index.sqlite"
 OBJECTS = "objects"
 STAGING_PUT = os.path.join("staging", "put")
