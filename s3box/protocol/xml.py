@@ -27,6 +27,7 @@ MAX_DELETE_OBJECTS = 1000  # DeleteObjects: "up to 1,000 keys"
 MAX_OBJECT_TAGS = 10  # Object tagging: "up to 10 tags per object"
 MAX_TAG_KEY_CHARS = 128
 MAX_TAG_VALUE_CHARS = 256
+MAX_BUCKET_TAGS = 50  # Bucket tagging: "up to 50 tags"
 
 
 @dataclass(slots=True, frozen=True)
@@ -240,6 +241,111 @@ def render_tagging(tags: Mapping[str, str]) -> bytes:
     return _document("Tagging", f"<TagSet>{items}</TagSet>")
 
 
+@dataclass(slots=True)
+class ObjectAttributes:
+    """What GetObjectAttributes returns; None fields were not asked for (or do
+    not apply, e.g. ObjectParts of a single-part object).
+
+    checksum: algorithm -> value plus checksum_type; parts: the page of
+    (part number, size, checksum value or None) with its paging fields.
+    """
+
+    etag: str | None = None
+    checksum: Mapping[str, str] | None = None
+    checksum_type: str | None = None
+    storage_class: str | None = None
+    object_size: int | None = None
+    parts_count: int | None = None
+    part_number_marker: int = 0
+    next_part_number_marker: int = 0
+    max_parts: int = 1000
+    parts_truncated: bool = False
+    parts: Sequence[tuple[int, int, Mapping[str, str]]] = ()
+
+
+def render_object_attributes(attrs: ObjectAttributes) -> bytes:
+    """GetObjectAttributesResponse. ETag is unquoted here, unlike every other
+    body (GetObjectAttributes reference example); ObjectParts/PartsCount is
+    the total, Part elements only the requested page."""
+    body: list[str] = []
+    if attrs.etag is not None:
+        body.append(_el("ETag", attrs.etag))
+    if attrs.checksum is not None:
+        inner = _checksums(attrs.checksum)
+        if attrs.checksum_type:
+            inner += _el("ChecksumType", attrs.checksum_type)
+        body.append(f"<Checksum>{inner}</Checksum>")
+    if attrs.parts_count is not None:
+        items = "".join(
+            f"<Part><PartNumber>{number}</PartNumber><Size>{size}</Size>"
+            f"{_checksums(checksums)}</Part>"
+            for number, size, checksums in attrs.parts
+        )
+        body.append(
+            f"<ObjectParts><PartsCount>{attrs.parts_count}</PartsCount>"
+            f"<PartNumberMarker>{attrs.part_number_marker}</PartNumberMarker>"
+            f"<NextPartNumberMarker>{attrs.next_part_number_marker}</NextPartNumberMarker>"
+            f"<MaxParts>{attrs.max_parts}</MaxParts>"
+            f"<IsTruncated>{_bool(attrs.parts_truncated)}</IsTruncated>{items}</ObjectParts>"
+        )
+    if attrs.storage_class is not None:
+        body.append(_el("StorageClass", attrs.storage_class))
+    if attrs.object_size is not None:
+        body.append(f"<ObjectSize>{attrs.object_size}</ObjectSize>")
+    return _document("GetObjectAttributesResponse", "".join(body))
+
+
+def render_list_object_versions(
+    bucket: str,
+    prefix: str,
+    key_marker: str,
+    version_id_marker: str,
+    next_key_marker: str | None,
+    next_version_id_marker: str | None,
+    max_keys: int,
+    delimiter: str | None,
+    encoding_type: str | None,
+    entries: Sequence[ListEntry],
+    common_prefixes: Sequence[str],
+    is_truncated: bool,
+    owner: Owner,
+) -> bytes:
+    """ListVersionsResult of an unversioned bucket: every current object is
+    its only version, VersionId "null" and IsLatest true (ListObjectVersions
+    reference; S3 shows objects written before versioning that way).
+
+    With encoding-type=url, KeyMarker, NextKeyMarker, Prefix, Delimiter, Key
+    and CommonPrefixes/Prefix are encoded.
+    """
+    enc = _encoder(encoding_type)
+    parts = [
+        _el("Name", bucket),
+        f"<Prefix>{enc(prefix)}</Prefix>",
+        f"<KeyMarker>{enc(key_marker)}</KeyMarker>",
+        _el("VersionIdMarker", version_id_marker),
+    ]
+    if is_truncated and next_key_marker is not None:
+        parts.append(f"<NextKeyMarker>{enc(next_key_marker)}</NextKeyMarker>")
+        if next_version_id_marker is not None:
+            parts.append(_el("NextVersionIdMarker", next_version_id_marker))
+    parts.append(f"<MaxKeys>{max_keys}</MaxKeys>")
+    if delimiter:
+        parts.append(f"<Delimiter>{enc(delimiter)}</Delimiter>")
+    if encoding_type:
+        parts.append(_el("EncodingType", encoding_type))
+    parts.append(f"<IsTruncated>{_bool(is_truncated)}</IsTruncated>")
+    owner_xml = _owner("Owner", owner)
+    parts.extend(
+        f"<Version><Key>{enc(e.key)}</Key><VersionId>null</VersionId>"
+        f"<IsLatest>true</IsLatest><LastModified>{iso8601_ms(e.last_modified)}</LastModified>"
+        f"<ETag>&quot;{escape(e.etag)}&quot;</ETag><Size>{e.size}</Size>"
+        f"<StorageClass>{escape(e.storage_class)}</StorageClass>{owner_xml}</Version>"
+        for e in entries
+    )
+    parts.append(_common_prefixes(common_prefixes, enc))
+    return _document("ListVersionsResult", "".join(parts))
+
+
 # --- listings ------------------------------------------------------------------
 
 
@@ -366,20 +472,30 @@ def render_delete_result(results: Iterable[DeleteResult], quiet: bool) -> bytes:
 
 
 def _copy_result(
-    root: str, etag: str, last_modified: float, checksums: Mapping[str, str] | None
+    root: str,
+    etag: str,
+    last_modified: float,
+    checksums: Mapping[str, str] | None,
+    checksum_type: str | None = None,
 ) -> bytes:
     body = (
         f"<LastModified>{iso8601_ms(last_modified)}</LastModified>{_quoted_etag(etag)}"
         f"{_checksums(checksums or {})}"
     )
+    if checksum_type:
+        body += _el("ChecksumType", checksum_type)
     return _document(root, body)
 
 
 def render_copy_object_result(
-    etag: str, last_modified: float, checksums: Mapping[str, str] | None = None
+    etag: str,
+    last_modified: float,
+    checksums: Mapping[str, str] | None = None,
+    checksum_type: str | None = None,
 ) -> bytes:
-    """CopyObjectResult: LastModified, ETag (and the new object's checksum)."""
-    return _copy_result("CopyObjectResult", etag, last_modified, checksums)
+    """CopyObjectResult: LastModified, ETag (and the new object's checksum
+    with its ChecksumType)."""
+    return _copy_result("CopyObjectResult", etag, last_modified, checksums, checksum_type)
 
 
 def render_copy_part_result(
@@ -642,24 +758,21 @@ def _invalid_tag(message: str) -> S3Error:
     return S3Error("InvalidTag", message)
 
 
-def parse_tagging(body: bytes, max_tags: int = MAX_OBJECT_TAGS) -> dict[str, str]:
-    """Tagging request (PutObjectTagging / PutBucketTagging) -> {key: value}.
+def check_tags(pairs: Iterable[tuple[str, str]], max_tags: int = MAX_OBJECT_TAGS) -> dict[str, str]:
+    """Tag pairs in request order -> {key: value}, within S3's limits.
 
     Limits from "Categorizing your storage using tags" (S3 User Guide): up to
-    10 tags per object, keys up to 128 and values up to 256 Unicode
-    characters, keys unique; violations are InvalidTag. Keys starting with
-    "aws:" are reserved for AWS and rejected likewise.
+    10 tags per object (50 per bucket), keys of 1 to 128 and values up to 256
+    Unicode characters, keys unique; violations are InvalidTag. Keys starting
+    with "aws:" are reserved for AWS and rejected likewise. Shared by the
+    Tagging body and the x-amz-tagging header.
     """
-    root = _parse_root(body, "Tagging")
-    tag_set = _child(root, "TagSet")
-    if tag_set is None:
-        raise _malformed()
     tags: dict[str, str] = {}
-    for tag in _children(tag_set, "Tag"):
-        key = _required_text(tag, "Key")
-        value = _required_text(tag, "Value")
+    for key, value in pairs:
         if key in tags:
             raise _invalid_tag("Cannot provide multiple Tags with the same key")
+        if not key:
+            raise _invalid_tag("The TagKey you have provided is invalid")
         if len(key) > MAX_TAG_KEY_CHARS:
             raise _invalid_tag("The TagKey you have provided is too long, max 128")
         if len(value) > MAX_TAG_VALUE_CHARS:
@@ -668,5 +781,59 @@ def parse_tagging(body: bytes, max_tags: int = MAX_OBJECT_TAGS) -> dict[str, str
             raise _invalid_tag("Your TagKey cannot be prefixed with aws:")
         tags[key] = value
     if len(tags) > max_tags:
-        raise _invalid_tag(f"Object tags cannot be greater than {max_tags}")
+        what = "Object" if max_tags == MAX_OBJECT_TAGS else "Bucket"
+        raise _invalid_tag(f"{what} tags cannot be greater than {max_tags}")
     return tags
+
+
+def parse_tagging(body: bytes, max_tags: int = MAX_OBJECT_TAGS) -> dict[str, str]:
+    """Tagging request (PutObjectTagging / PutBucketTagging) -> {key: value},
+    checked by check_tags."""
+    root = _parse_root(body, "Tagging")
+    tag_set = _child(root, "TagSet")
+    if tag_set is None:
+        raise _malformed()
+    pairs = [
+        (_required_text(tag, "Key"), _required_text(tag, "Value"))
+        for tag in _children(tag_set, "Tag")
+    ]
+    return check_tags(pairs, max_tags)
+
+
+@dataclass(slots=True, frozen=True)
+class Grant:
+    """One <Grant> of an AccessControlPolicy: grantee type (CanonicalUser,
+    Group, AmazonCustomerByEmail), its ID / URI / EmailAddress, permission."""
+
+    grantee_type: str
+    grantee: str
+    permission: str
+
+
+def parse_access_control_policy(body: bytes) -> tuple[str | None, list[Grant]]:
+    """AccessControlPolicy (PutBucketAcl / PutObjectAcl body) -> (owner ID,
+    grants). The grantee type comes from the xsi:type attribute."""
+    root = _parse_root(body, "AccessControlPolicy")
+    owner = _child(root, "Owner")
+    owner_id = None
+    if owner is not None:
+        id_el = _child(owner, "ID")
+        owner_id = _text(id_el).strip() if id_el is not None else None
+    acl = _child(root, "AccessControlList")
+    grants: list[Grant] = []
+    for grant in _children(acl, "Grant") if acl is not None else []:
+        grantee = _child(grant, "Grantee")
+        if grantee is None:
+            raise _malformed()
+        kind = next(
+            (v for k, v in grantee.attrib.items() if _local(k) == "type"),
+            "",
+        )
+        ident = ""
+        for name in ("ID", "URI", "EmailAddress"):
+            el = _child(grantee, name)
+            if el is not None:
+                ident = _text(el).strip()
+                break
+        grants.append(Grant(kind, ident, _required_text(grant, "Permission").strip()))
+    return owner_id, grants

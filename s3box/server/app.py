@@ -79,9 +79,9 @@ class S3App:
         self._register()
 
     def _register(self) -> None:
-        from s3box.server.handlers import admin, buckets, multipart, objects
+        from s3box.server.handlers import admin, buckets, extras, multipart, objects
 
-        for module in (buckets, objects, multipart):
+        for module in (buckets, objects, multipart, extras):
             self.handlers.update(module.HANDLERS)
         self.admin_handlers.update(admin.HANDLERS)
         self.handlers.update(admin.S3_HANDLERS)

@@ -259,19 +259,7 @@ def test_acl_subresource_answers_owner_full_control(s3box_server: S3BoxProcess) 
 
 @pytest.mark.parametrize(
     "sub",
-    [
-        "policy",
-        "versioning",
-        "lifecycle",
-        "cors",
-        "encryption",
-        "website",
-        "logging",
-        "notification",
-        "replication",
-        "object-lock",
-        "tagging",
-    ],
+    ["cors", "website", "logging", "notification", "replication"],
 )
 def test_unimplemented_bucket_subresources_answer_501(s3box_server: S3BoxProcess, sub: str) -> None:
     bucket = _new_bucket(s3box_server)
@@ -280,7 +268,34 @@ def test_unimplemented_bucket_subresources_answer_501(s3box_server: S3BoxProcess
     assert _error_code(body) == "NotImplemented"
 
 
-@pytest.mark.parametrize("sub", ["retention", "legal-hold", "attributes", "tagging"])
+@pytest.mark.parametrize(
+    ("sub", "code"),
+    [
+        ("policy", "NoSuchBucketPolicy"),
+        ("lifecycle", "NoSuchLifecycleConfiguration"),
+        ("encryption", "ServerSideEncryptionConfigurationNotFoundError"),
+        ("object-lock", "ObjectLockConfigurationNotFoundError"),
+        ("tagging", "NoSuchTagSet"),
+    ],
+)
+def test_out_of_scope_bucket_configuration_reads_answer_not_configured(
+    s3box_server: S3BoxProcess, sub: str, code: str
+) -> None:
+    bucket = _new_bucket(s3box_server)
+    status, _, body = _request(s3box_server, "GET", f"/{bucket}?{sub}")
+    assert (status, _error_code(body)) == (404, code)
+
+
+@pytest.mark.parametrize("sub", ["policy", "lifecycle", "encryption", "object-lock", "versioning"])
+def test_out_of_scope_bucket_configuration_writes_answer_501(
+    s3box_server: S3BoxProcess, sub: str
+) -> None:
+    bucket = _new_bucket(s3box_server)
+    status, _, body = _request(s3box_server, "PUT", f"/{bucket}?{sub}", body=b"<x/>")
+    assert (status, _error_code(body)) == (501, "NotImplemented")
+
+
+@pytest.mark.parametrize("sub", ["retention", "legal-hold"])
 def test_unimplemented_object_subresources_answer_501(s3box_server: S3BoxProcess, sub: str) -> None:
     bucket = _new_bucket(s3box_server)
     _request(s3box_server, "PUT", f"/{bucket}/k", body=b"x")

@@ -20,6 +20,7 @@ from s3box.server.handlers.common import (
     OWNER_NAME,
     XML_HEADERS,
     bucket_of,
+    check_canned_acl,
     verify_content_md5,
 )
 from s3box.server.http import RequestContext, Response
@@ -36,6 +37,7 @@ async def list_buckets(ctx: RequestContext) -> Response:
 async def create_bucket(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx, validate=False)
     validate_bucket_name(bucket)
+    check_canned_acl(ctx)  # accepted and ignored: s3box has no ACLs
     body = await ctx.read_body()
     if body.strip():
         location = xml.parse_create_bucket(body)

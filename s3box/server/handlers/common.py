@@ -94,12 +94,39 @@ def stored_content_encoding(value: str | None) -> str | None:
 
 
 def parse_tagging_header(value: str) -> dict[str, str]:
-    tags: dict[str, str] = {}
-    for name, val in parse_qsl(value, keep_blank_values=True):
-        if name in tags:
-            raise S3Error("InvalidTag", "Cannot provide multiple Tags with the same key")
-        tags[name] = val
-    return tags
+    """x-amz-tagging: URL query form ("k1=v1&k2=v2"), with the same limits as
+    a Tagging body (InvalidTag)."""
+    return xml.check_tags(parse_qsl(value, keep_blank_values=True))
+
+
+# Canned ACLs S3 knows (x-amz-acl). s3box has no ACLs: all are accepted and
+# ignored on writes (SPEC §8); an unknown name is the client's error.
+CANNED_ACLS = frozenset(
+    {
+        "private",
+        "public-read",
+        "public-read-write",
+        "authenticated-read",
+        "aws-exec-read",
+        "bucket-owner-read",
+        "bucket-owner-full-control",
+        "log-delivery-write",
+    }
+)
+
+
+def check_canned_acl(ctx: RequestContext) -> str | None:
+    """The x-amz-acl value, if any, after checking it names a canned ACL."""
+    value = ctx.headers.get("x-amz-acl")
+    if value is None:
+        return None
+    if value.strip() not in CANNED_ACLS:
+        raise S3Error(
+            "InvalidArgument",
+            "Invalid canned ACL",
+            extra={"ArgumentName": "x-amz-acl", "ArgumentValue": value},
+        )
+    return value.strip()
 
 
 def object_fields_from_headers(ctx: RequestContext) -> ObjectFields:
@@ -136,6 +163,7 @@ def object_fields_from_headers(ctx: RequestContext) -> ObjectFields:
     tagging = headers.get("x-amz-tagging")
     if tagging:
         fields.tags = parse_tagging_header(tagging)
+    check_canned_acl(ctx)
     reject_unsupported_write_headers(ctx)
     return fields
 

@@ -7,6 +7,8 @@ Bodies are streamed; only small, size-bounded bodies are taken whole.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import hashlib
 from collections.abc import Callable
 from urllib.parse import unquote
@@ -35,7 +37,7 @@ from s3box.server.handlers.common import (
 )
 from s3box.server.http import RequestContext, Response
 from s3box.server.payload import Payload
-from s3box.storage.meta import ObjectMeta, WriteCondition
+from s3box.storage.meta import ChecksumRecord, ObjectFields, ObjectMeta, WriteCondition
 
 # Bodies up to this size are taken whole and published in one engine step.
 SMALL_PUT_LIMIT = 256 * 1024
@@ -288,46 +290,130 @@ def copy_source_checker(ctx: RequestContext) -> Callable[[ObjectMeta], None]:
     return check
 
 
+def _directive(ctx: RequestContext, name: str) -> str:
+    """x-amz-metadata-directive / x-amz-tagging-directive: COPY (default) or
+    REPLACE, else InvalidArgument."""
+    value = ctx.headers.get(name, "COPY").strip().upper()
+    if value not in ("COPY", "REPLACE"):
+        raise S3Error(
+            "InvalidArgument",
+            f"Unknown {name[len('x-amz-') :].replace('-', ' ')}.",
+            extra={"ArgumentName": name, "ArgumentValue": ctx.headers.get(name, "")},
+        )
+    return value
+
+
+class _SourceChanged(Exception):
+    """The copy source was overwritten between checksumming and copying."""
+
+
+# Hash a chunk in a worker thread from this size up (SHA-256 of 1 MiB takes
+# ~0.5 ms, too long for the event loop; CRCs of small chunks are cheaper
+# than the hop).
+_THREAD_HASH_MIN = 256 * 1024
+
+
+async def _source_checksum(
+    ctx: RequestContext, bucket: str, key: str, algorithm: str
+) -> tuple[ChecksumRecord, tuple[str, int]]:
+    """CopyObject with x-amz-checksum-algorithm: one pass over the source to
+    compute the new FULL_OBJECT checksum; returns it with the (ETag, seq) of
+    the exact version that was read."""
+    handle = await ctx.app.engine.open_object(bucket, key, prefetch_limit=0)
+    try:
+        meta = handle.meta
+        copy_source_checker(ctx)(meta)
+        hasher = checksums.new_hasher(algorithm)
+        async for chunk in handle.iter_range(0, meta.size - 1):
+            if len(chunk) >= _THREAD_HASH_MIN:
+                await asyncio.to_thread(hasher.update, chunk)
+            else:
+                hasher.update(chunk)
+    finally:
+        await handle.close()
+    record = ChecksumRecord(algorithm, "FULL_OBJECT", checksums.b64(hasher.digest()))
+    return record, (meta.etag, meta.seq)
+
+
 async def copy_object(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx)
     key = key_of(ctx)
     src_bucket, src_key = parse_copy_source(ctx.headers["x-amz-copy-source"])
-    directive = ctx.headers.get("x-amz-metadata-directive", "COPY").upper()
-    if directive not in ("COPY", "REPLACE"):
-        raise S3Error(
-            "InvalidArgument",
-            "Unknown metadata directive.",
-            extra={"ArgumentName": "x-amz-metadata-directive", "ArgumentValue": directive},
-        )
-    fields = object_fields_from_headers(ctx) if directive == "REPLACE" else None
+    directive = _directive(ctx, "x-amz-metadata-directive")
+    tagging_directive = _directive(ctx, "x-amz-tagging-directive")
+    raw_algorithm = ctx.headers.get("x-amz-checksum-algorithm")
+    algorithm = checksums.normalize_algorithm(raw_algorithm) if raw_algorithm else None
+    requested = object_fields_from_headers(ctx)  # validates every header it reads
     same = (src_bucket, src_key) == (bucket, key)
-    if same and fields is None and "x-amz-storage-class" not in ctx.headers:
+    if (
+        same
+        and directive == "COPY"
+        and "x-amz-storage-class" not in ctx.headers
+        and algorithm is None
+    ):
         raise S3Error(
             "InvalidRequest",
             "This copy request is illegal because it is trying to copy an object to itself "
             "without changing the object's metadata, storage class, website redirect "
             "location or encryption attributes.",
         )
-    if fields is None and "x-amz-storage-class" in ctx.headers:
-        # COPY keeps the metadata but a new storage class still applies.
-        src_meta = await ctx.app.engine.head_object(src_bucket, src_key)
-        fields = object_fields_from_headers(ctx)
-        fields.content_type = src_meta.fields.content_type
-        fields.headers = dict(src_meta.fields.headers)
-        fields.user_metadata = dict(src_meta.fields.user_metadata)
-        fields.tags = dict(src_meta.fields.tags)
     await ctx.app.engine.head_bucket(bucket)
     check = copy_source_checker(ctx)
-    meta = await ctx.app.engine.copy_object(
-        src_bucket,
-        src_key,
-        bucket,
-        key,
-        fields=fields,
-        check_source=check,
-        condition=write_condition(ctx),
+    for _ in range(3):
+        recomputed: ChecksumRecord | None = None
+        pinned: tuple[str, int] | None = None
+        if algorithm is not None:
+            recomputed, pinned = await _source_checksum(ctx, src_bucket, src_key, algorithm)
+
+        def check_source(meta: ObjectMeta, pinned: tuple[str, int] | None = pinned) -> None:
+            check(meta)
+            if pinned is not None and (meta.etag, meta.seq) != pinned:
+                raise _SourceChanged
+
+        def derive(src: ObjectMeta, recomputed: ChecksumRecord | None = recomputed) -> ObjectFields:
+            """The copy's fields: metadata per x-amz-metadata-directive, tags
+            per x-amz-tagging-directive, the storage class sent (else the
+            source's), the checksum recomputed (else the source's)."""
+            if directive == "REPLACE":
+                fields = dataclasses.replace(requested)
+            else:
+                fields = dataclasses.replace(
+                    src.fields,
+                    headers=dict(src.fields.headers),
+                    user_metadata=dict(src.fields.user_metadata),
+                )
+                if "x-amz-storage-class" in ctx.headers:
+                    fields.storage_class = requested.storage_class
+            tags = requested.tags if tagging_directive == "REPLACE" else src.fields.tags
+            fields.tags = dict(tags)
+            fields.checksum = recomputed or src.fields.checksum
+            return fields
+
+        try:
+            meta = await ctx.app.engine.copy_object(
+                src_bucket,
+                src_key,
+                bucket,
+                key,
+                fields=derive,
+                check_source=check_source,
+                condition=write_condition(ctx),
+            )
+            break
+        except _SourceChanged:
+            continue
+    else:
+        raise S3Error(
+            "ConditionalRequestConflict",
+            "The copy source was modified while the copy was in progress; retry the request.",
+        )
+    record = meta.fields.checksum
+    body = xml.render_copy_object_result(
+        meta.etag,
+        meta.last_modified,
+        {record.algorithm: record.value} if record else None,
+        record.type if record else None,
     )
-    body = xml.render_copy_object_result(meta.etag, meta.last_modified)
     return Response(headers=list(XML_HEADERS), body=body)
 
 

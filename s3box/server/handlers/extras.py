@@ -1,0 +1,350 @@
+"""Object and bucket tagging, GetObjectAttributes, and the answers that keep
+common tools working for features s3box leaves out (SPEC §7.3 and §8):
+versioning reads, ACL writes that change nothing, and the "not configured"
+404s of policy, lifecycle, encryption and object lock.
+
+Handlers translate only; tags live in meta.json (objects) and tagging.json
+(buckets) through the engine. Never a fake success for a real change: a Put
+that would configure an out-of-scope feature answers 501 from the router.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from s3box.protocol import xml
+from s3box.protocol.errors import S3Error
+from s3box.protocol.timefmt import http_date
+from s3box.server.handlers.buckets import max_keys_echo
+from s3box.server.handlers.common import (
+    OWNER,
+    OWNER_ID,
+    XML_HEADERS,
+    bucket_of,
+    check_version_id,
+    key_of,
+)
+from s3box.server.http import RequestContext, Response
+from s3box.storage.meta import ObjectMeta
+
+MAX_LIST = 1000
+# Values of x-amz-object-attributes (GetObjectAttributes reference).
+OBJECT_ATTRIBUTES = frozenset({"ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"})
+# Size cap on request documents of these operations (a TagSet of 50 tags or an
+# ACL fits in a few KiB; S3 refuses larger bodies too).
+MAX_BODY = 64 * 1024
+
+
+async def _small_body(ctx: RequestContext) -> bytes:
+    declared = ctx.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise S3Error("MaxMessageLengthExceeded", "Your request was too big.")
+    body = await ctx.read_body()
+    if len(body) > MAX_BODY:
+        raise S3Error("MaxMessageLengthExceeded", "Your request was too big.")
+    return body
+
+
+# ---- object tagging -------------------------------------------------------
+
+
+async def get_object_tagging(ctx: RequestContext) -> Response:
+    bucket, key = bucket_of(ctx), key_of(ctx)
+    check_version_id(ctx)
+    meta = await ctx.app.engine.head_object(bucket, key)
+    return Response(headers=list(XML_HEADERS), body=xml.render_tagging(meta.fields.tags))
+
+
+async def put_object_tagging(ctx: RequestContext) -> Response:
+    bucket, key = bucket_of(ctx), key_of(ctx)
+    check_version_id(ctx)
+    tags = xml.parse_tagging(await _small_body(ctx))
+    await ctx.app.engine.head_bucket(bucket)
+    await ctx.app.engine.put_object_tagging(bucket, key, tags)
+    return Response(headers=[("x-amz-version-id", "null")])
+
+
+async def delete_object_tagging(ctx: RequestContext) -> Response:
+    bucket, key = bucket_of(ctx), key_of(ctx)
+    check_version_id(ctx)
+    await ctx.app.engine.head_bucket(bucket)
+    await ctx.app.engine.put_object_tagging(bucket, key, {})
+    return Response(status=204, headers=[("x-amz-version-id", "null")])
+
+
+# ---- bucket tagging -------------------------------------------------------
+
+
+async def get_bucket_tagging(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    tags = await ctx.app.engine.get_bucket_tagging(bucket)
+    if tags is None:
+        raise S3Error("NoSuchTagSet", "The TagSet does not exist", extra={"BucketName": bucket})
+    return Response(headers=list(XML_HEADERS), body=xml.render_tagging(tags))
+
+
+async def put_bucket_tagging(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    tags = xml.parse_tagging(await _small_body(ctx), max_tags=xml.MAX_BUCKET_TAGS)
+    await ctx.app.engine.put_bucket_tagging(bucket, tags)
+    return Response(status=204)
+
+
+async def delete_bucket_tagging(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    await ctx.app.engine.put_bucket_tagging(bucket, None)
+    return Response(status=204)
+
+
+# ---- GetObjectAttributes --------------------------------------------------
+
+
+def _requested_attributes(ctx: RequestContext) -> set[str]:
+    raw = ctx.headers.get("x-amz-object-attributes", "")
+    names = {n.strip() for n in raw.split(",") if n.strip()}
+    if not names:
+        raise S3Error(
+            "InvalidRequest",
+            "The x-amz-object-attributes header specifying the attributes to be retrieved "
+            "is either missing or empty",
+        )
+    unknown = sorted(names - OBJECT_ATTRIBUTES)
+    if unknown:
+        raise S3Error(
+            "InvalidArgument",
+            "Invalid attribute name specified.",
+            extra={"ArgumentName": "x-amz-object-attributes", "ArgumentValue": unknown[0]},
+        )
+    return names
+
+
+def _header_int(ctx: RequestContext, name: str, default: int) -> int:
+    raw = ctx.headers.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip()
+    if not value.isdigit():
+        raise S3Error(
+            "InvalidArgument",
+            f"Provided {name} not an integer or within integer range",
+            extra={"ArgumentName": name, "ArgumentValue": raw},
+        )
+    return int(value)
+
+
+def object_attributes(
+    meta: ObjectMeta, names: set[str], max_parts: int, marker: int
+) -> xml.ObjectAttributes:
+    """What GetObjectAttributes reports of `meta`. ObjectParts only for a
+    multipart object; its Part entries carry each part's checksum."""
+    attrs = xml.ObjectAttributes()
+    record = meta.fields.checksum
+    if "ETag" in names:
+        attrs.etag = meta.etag
+    if "Checksum" in names and record is not None:
+        attrs.checksum = {record.algorithm: record.value}
+        attrs.checksum_type = record.type
+    if "StorageClass" in names:
+        attrs.storage_class = meta.fields.storage_class
+    if "ObjectSize" in names:
+        attrs.object_size = meta.size
+    if "ObjectParts" in names and "-" in meta.etag:
+        after = [p for p in meta.parts if p.number > marker]
+        page = after[:max_parts]
+        attrs.parts_count = len(meta.parts)
+        attrs.part_number_marker = marker
+        attrs.next_part_number_marker = page[-1].number if page else marker
+        attrs.max_parts = max_parts
+        attrs.parts_truncated = len(after) > len(page)
+        algorithm = record.algorithm if record is not None else None
+        attrs.parts = [
+            (p.number, p.size, {algorithm: p.checksum} if algorithm and p.checksum else {})
+            for p in page
+        ]
+    return attrs
+
+
+async def get_object_attributes(ctx: RequestContext) -> Response:
+    bucket, key = bucket_of(ctx), key_of(ctx)
+    check_version_id(ctx)
+    names = _requested_attributes(ctx)
+    max_parts = min(_header_int(ctx, "x-amz-max-parts", MAX_LIST), MAX_LIST)
+    marker = _header_int(ctx, "x-amz-part-number-marker", 0)
+    meta = await ctx.app.engine.head_object(bucket, key)
+    body = xml.render_object_attributes(object_attributes(meta, names, max_parts, marker))
+    headers = [*XML_HEADERS, ("last-modified", http_date(meta.last_modified))]
+    return Response(headers=headers, body=body)
+
+
+# ---- versioning (read-only answers) ---------------------------------------
+
+
+async def get_bucket_versioning(ctx: RequestContext) -> Response:
+    """Never enabled: an empty VersioningConfiguration (no Status)."""
+    bucket = bucket_of(ctx)
+    await ctx.app.engine.head_bucket(bucket)
+    return Response(headers=list(XML_HEADERS), body=xml.render_versioning())
+
+
+def _max_keys(ctx: RequestContext) -> int:
+    raw = ctx.query.get("max-keys")
+    if raw is None or raw == "":
+        return MAX_LIST
+    if not raw.isdigit():
+        raise S3Error(
+            "InvalidArgument",
+            "Provided max-keys not an integer or within integer range",
+            extra={"ArgumentName": "max-keys", "ArgumentValue": raw},
+        )
+    return min(int(raw), MAX_LIST)
+
+
+async def list_object_versions(ctx: RequestContext) -> Response:
+    """ListObjectVersions of an unversioned bucket: each current object once,
+    VersionId "null". key-marker lists keys after it; version-id-marker
+    "null" (the only version) means the same, any other is InvalidArgument."""
+    bucket = bucket_of(ctx)
+    q = ctx.query
+    prefix = q.get("prefix", "")
+    delimiter = q.get("delimiter", "")
+    key_marker = q.get("key-marker", "")
+    version_id_marker = q.get("version-id-marker", "")
+    encoding_type = q.get("encoding-type")
+    if encoding_type is not None and encoding_type.lower() != "url":
+        raise S3Error(
+            "InvalidArgument",
+            "Invalid Encoding Method specified in Request",
+            extra={"ArgumentName": "encoding-type", "ArgumentValue": encoding_type},
+        )
+    if version_id_marker and not key_marker:
+        raise S3Error(
+            "InvalidArgument",
+            "A version-id marker cannot be specified without a key marker.",
+            extra={"ArgumentName": "version-id-marker", "ArgumentValue": version_id_marker},
+        )
+    if version_id_marker not in ("", "null"):
+        raise S3Error(
+            "InvalidArgument",
+            "Invalid version id specified",
+            extra={"ArgumentName": "version-id-marker", "ArgumentValue": version_id_marker},
+        )
+    max_keys = _max_keys(ctx)
+    page = await ctx.app.engine.list_objects(
+        bucket, prefix=prefix, delimiter=delimiter, marker=key_marker, max_keys=max_keys
+    )
+    next_key = page.next_marker if page.is_truncated else None
+    # A page ending on a version continues after that version ("null"); one
+    # ending on a common prefix continues after the prefix alone.
+    last_is_version = bool(page.entries) and next_key == page.entries[-1].key
+    body = xml.render_list_object_versions(
+        bucket=bucket,
+        prefix=prefix,
+        key_marker=key_marker,
+        version_id_marker=version_id_marker,
+        next_key_marker=next_key,
+        next_version_id_marker="null" if last_is_version else None,
+        max_keys=max_keys_echo(ctx),
+        delimiter=delimiter or None,
+        encoding_type="url" if encoding_type else None,
+        entries=page.entries,
+        common_prefixes=page.common_prefixes,
+        is_truncated=page.is_truncated,
+        owner=OWNER,
+    )
+    return Response(headers=list(XML_HEADERS), body=body)
+
+
+# ---- ACL writes -------------------------------------------------------------
+
+
+async def _check_private_acl(ctx: RequestContext) -> None:
+    """Accept only what s3box already is: the owner with FULL_CONTROL and no
+    one else, as x-amz-acl: private or an AccessControlPolicy saying so.
+    Anything else (public-read, grants to others, x-amz-grant-* headers)
+    would be a fake success: 501."""
+    grant_headers = [n for n in ctx.headers if n.startswith("x-amz-grant-")]
+    canned = ctx.headers.get("x-amz-acl")
+    body = await _small_body(ctx)
+    if canned is not None:
+        if canned.strip() != "private" or grant_headers or body.strip():
+            raise _acl_not_implemented()
+        return
+    if grant_headers or not body.strip():
+        raise _acl_not_implemented()
+    _owner, grants = xml.parse_access_control_policy(body)
+    only_owner = len(grants) == 1 and grants[0] == xml.Grant(
+        "CanonicalUser", OWNER_ID, "FULL_CONTROL"
+    )
+    if not only_owner:
+        raise _acl_not_implemented()
+
+
+def _acl_not_implemented() -> S3Error:
+    return S3Error(
+        "NotImplemented",
+        "s3box has no ACLs: only the private ACL (the owner with FULL_CONTROL) is accepted.",
+    )
+
+
+async def put_bucket_acl(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    await ctx.app.engine.head_bucket(bucket)
+    await _check_private_acl(ctx)
+    return Response()
+
+
+async def put_object_acl(ctx: RequestContext) -> Response:
+    bucket, key = bucket_of(ctx), key_of(ctx)
+    check_version_id(ctx)
+    await ctx.app.engine.head_object(bucket, key)
+    await _check_private_acl(ctx)
+    return Response()
+
+
+# ---- "not configured" answers ---------------------------------------------
+
+
+def _not_configured(code: str, message: str) -> Callable[[RequestContext], Awaitable[Response]]:
+    """A Get of a configuration s3box never has: the bucket must exist, then
+    the 404 S3 gives a bucket without that configuration."""
+
+    async def handler(ctx: RequestContext) -> Response:
+        bucket = bucket_of(ctx)
+        await ctx.app.engine.head_bucket(bucket)
+        raise S3Error(code, message, extra={"BucketName": bucket})
+
+    handler.__name__ = f"not_configured_{code}"
+    return handler
+
+
+get_bucket_policy = _not_configured("NoSuchBucketPolicy", "The bucket policy does not exist")
+get_bucket_lifecycle = _not_configured(
+    "NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"
+)
+get_bucket_encryption = _not_configured(
+    "ServerSideEncryptionConfigurationNotFoundError",
+    "The server side encryption configuration was not found",
+)
+get_object_lock_configuration = _not_configured(
+    "ObjectLockConfigurationNotFoundError",
+    "Object Lock configuration does not exist for this bucket",
+)
+
+
+HANDLERS = {
+    "get_object_tagging": get_object_tagging,
+    "put_object_tagging": put_object_tagging,
+    "delete_object_tagging": delete_object_tagging,
+    "get_bucket_tagging": get_bucket_tagging,
+    "put_bucket_tagging": put_bucket_tagging,
+    "delete_bucket_tagging": delete_bucket_tagging,
+    "get_object_attributes": get_object_attributes,
+    "get_bucket_versioning": get_bucket_versioning,
+    "list_object_versions": list_object_versions,
+    "put_bucket_acl": put_bucket_acl,
+    "put_object_acl": put_object_acl,
+    "get_bucket_policy": get_bucket_policy,
+    "get_bucket_lifecycle": get_bucket_lifecycle,
+    "get_bucket_encryption": get_bucket_encryption,
+    "get_object_lock_configuration": get_object_lock_configuration,
+}
