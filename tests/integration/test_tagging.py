@@ -33,9 +33,7 @@ def test_put_get_delete_object_tagging_keeps_etag_and_data(s3: Any, bucket: str)
     put = s3.put_object(Bucket=bucket, Key="k", Body=b"payload")
     before = s3.head_object(Bucket=bucket, Key="k")
     assert s3.get_object_tagging(Bucket=bucket, Key="k")["TagSet"] == []
-    s3.put_object_tagging(
-        Bucket=bucket, Key="k", Tagging=_tag_set({"env": "dev", "team": "a b/c"})
-    )
+    s3.put_object_tagging(Bucket=bucket, Key="k", Tagging=_tag_set({"env": "dev", "team": "a b/c"}))
     assert _tags_of(s3, bucket, "k") == {"env": "dev", "team": "a b/c"}
     got = s3.get_object(Bucket=bucket, Key="k")
     assert got["Body"].read() == b"payload"
@@ -72,7 +70,9 @@ def test_tagging_a_multipart_object_keeps_its_parts(s3: Any, bucket: str) -> Non
         Bucket=bucket,
         Key="mp",
         UploadId=mpu["UploadId"],
-        MultipartUpload={"Parts": [{"PartNumber": n, "ETag": e} for n, e in zip((1, 2), etags)]},
+        MultipartUpload={
+            "Parts": [{"PartNumber": n, "ETag": e} for n, e in zip((1, 2), etags, strict=True)]
+        },
     )
     assert _tags_of(s3, bucket, "mp") == {"a": "1"}
     s3.put_object_tagging(Bucket=bucket, Key="mp", Tagging=_tag_set({"b": "2"}))
@@ -84,9 +84,12 @@ def test_tagging_a_multipart_object_keeps_its_parts(s3: Any, bucket: str) -> Non
 def test_put_object_with_tagging_header(s3: Any, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="k", Body=b"x", Tagging="a=1&b=two%20words&empty=")
     assert _tags_of(s3, bucket, "k") == {"a": "1", "b": "two words", "empty": ""}
-    assert s3.head_object(Bucket=bucket, Key="k")["ResponseMetadata"]["HTTPHeaders"][
-        "x-amz-tagging-count"
-    ] == "3"
+    assert (
+        s3.head_object(Bucket=bucket, Key="k")["ResponseMetadata"]["HTTPHeaders"][
+            "x-amz-tagging-count"
+        ]
+        == "3"
+    )
 
 
 def test_copy_object_tagging_directive(s3: Any, bucket: str) -> None:
@@ -200,9 +203,7 @@ def test_bucket_tagging_round_trip(s3: Any, bucket: str) -> None:
 
 def test_bucket_tag_limit_is_fifty(s3: Any, bucket: str) -> None:
     with pytest.raises(ClientError) as exc:
-        s3.put_bucket_tagging(
-            Bucket=bucket, Tagging=_tag_set({f"t{i}": "v" for i in range(51)})
-        )
+        s3.put_bucket_tagging(Bucket=bucket, Tagging=_tag_set({f"t{i}": "v" for i in range(51)}))
     assert _code(exc) == "InvalidTag"
 
 
