@@ -188,19 +188,25 @@ class S3App:
         except UnicodeDecodeError as exc:
             raise S3Error("InvalidURI", "Couldn't parse the specified URI.") from exc
         ctx.bucket, ctx.key = bucket, key
+        routing_error: S3Error | None = None
+        try:
+            ctx.operation = route(ctx.method, bucket, key, ctx.query, ctx.headers).operation
+        except S3Error as err:
+            routing_error = err
         if self.config.auth.enabled:
-            # S3 authenticates before it looks at what is asked: an unsigned
-            # request gets 403, never a 405/501 that reveals what exists.
+            # S3 authenticates before it answers what is asked: an unsigned
+            # request gets 403, never a 405/501 that reveals what exists. (The
+            # operation is known by then: auth decides how bodies are hashed.)
             from s3box.server.auth import authenticate
 
             authenticate(ctx)
-        r = route(ctx.method, bucket, key, ctx.query, ctx.headers)
-        ctx.operation = r.operation
-        handler = self.handlers.get(r.operation)
+        if routing_error is not None:
+            raise routing_error
+        handler = self.handlers.get(ctx.operation)
         if handler is None:
             raise S3Error(
                 "NotImplemented",
-                f"{r.operation} is not implemented by s3box.",
+                f"{ctx.operation} is not implemented by s3box.",
                 resource=ctx.raw_path,
             )
         return await handler(ctx)
