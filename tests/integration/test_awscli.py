@@ -42,19 +42,15 @@ def test_mb_cp_ls_rm(aws: AwsCli, tmp_path: Path) -> None:
 def test_rm_recursive_and_rb(aws: AwsCli, tmp_path: Path) -> None:
     bucket = _bucket()
     aws.run("s3", "mb", f"s3://{bucket}")
+    src = tmp_path / "src"
+    src.mkdir()
     for i in range(12):
-        f = tmp_path / f"f{i}.txt"
-        f.write_text(f"file {i}")
-        aws.run(
-            "s3api",
-            "put-object",
-            "--bucket",
-            bucket,
-            "--key",
-            f"dir/sub/f{i}.txt",
-            "--body",
-            str(f),
-        )
+        (src / f"f{i}.txt").write_text(f"file {i}")
+    aws.run("s3", "cp", str(src), f"s3://{bucket}/dir/sub", "--recursive")
+    listed = json.loads(aws.run("s3api", "list-objects-v2", "--bucket", bucket).stdout)
+    assert sorted(o["Key"] for o in listed["Contents"]) == sorted(
+        f"dir/sub/f{i}.txt" for i in range(12)
+    )
     aws.run("s3", "rm", f"s3://{bucket}/dir/", "--recursive")
     out = aws.run("s3api", "list-objects-v2", "--bucket", bucket).stdout
     assert "Contents" not in out
