@@ -1277,10 +1277,10 @@ class Engine:
     async def _rebuild_task(self, b: _Bucket, cancel: threading.Event) -> None:
         loop = asyncio.get_running_loop()
 
-        def write_batch(metas: list[ObjectMeta]) -> None:
+        def write_batch(items: list[rebuild_mod.Listed]) -> None:
             # From the rebuild's worker thread: take the keys' locks on the
             # loop so a concurrent delete cannot be undone by a stale upsert.
-            asyncio.run_coroutine_threadsafe(self._rebuild_batch(b, metas), loop).result()
+            asyncio.run_coroutine_threadsafe(self._rebuild_batch(b, items), loop).result()
 
         try:
             # The walker blocks on write_batch, which needs an engine worker:
@@ -1297,14 +1297,47 @@ class Engine:
         self,
         b: _Bucket,
         cancel: threading.Event,
-        write_batch: Callable[[list[ObjectMeta]], None],
+        write_batch: Callable[[list[rebuild_mod.Listed]], None],
     ) -> int:
         return rebuild_mod.rebuild(b.index(), b.objects, b.name, cancel, write_batch)
 
-    async def _rebuild_batch(self, b: _Bucket, metas: list[ObjectMeta]) -> None:
-        keys = [m.key for m in metas]
-        async with self._locks.hold_many((b.name, k) for k in keys):
-            await self._run(self._reconcile_sync, b, keys)
+    async def _rebuild_batch(self, b: _Bucket, items: list[rebuild_mod.Listed]) -> None:
+        async with self._locks.hold_many((b.name, it.key) for it in items):
+            await self._run(self._rebuild_write_sync, b, items)
+
+    def _rebuild_write_sync(self, b: _Bucket, items: list[rebuild_mod.Listed]) -> None:
+        """Index one batch of the walk, under its keys' locks.
+
+        A directory still at the path the walk listed, with the inode it was
+        listed with, is the very directory whose meta.json the walk read
+        (published directories never change in place, and an overwrite or a
+        delete moves the old one away), so the walk's fields stand: one lstat
+        instead of a lookup. Any other key changed since the walk read it and
+        is looked up again, like _reconcile_sync does."""
+        current: list[rebuild_mod.Listed] = []
+        changed: list[tuple[str, Found | None]] = []
+        for it in items:
+            try:
+                same = os.lstat(it.path).st_ino == it.ino
+            except OSError:
+                same = False
+            if same:
+                current.append(it)
+            else:
+                changed.append((it.key, self._find(b, it.key)))
+        keys = [it.key for it in items]
+
+        def commit(c: sqlite3.Connection) -> None:
+            now = time.time()
+            rebuild_mod.upsert_rows(c, current, now)
+            for key, found in changed:
+                if found is None:
+                    BucketIndex.delete(c, (key,))
+                else:
+                    BucketIndex.upsert(c, key, _row_of(found.meta), now)
+            BucketIndex.clear_repair(c, keys)
+
+        b.index().write(commit)
 
     # ---- maintenance helpers ----
     async def purge_expired(

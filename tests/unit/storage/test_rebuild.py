@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import shutil
 import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from s3box.storage.engine import Engine
 from s3box.storage.errors import NoSuchBucket
 from s3box.storage.index import BucketIndex
-from s3box.storage.rebuild import Cancelled, rebuild, rebuild_index_offline
+from s3box.storage.meta import ChecksumRecord, ObjectFields, ObjectMeta, PartRecord
+from s3box.storage.rebuild import (
+    Cancelled,
+    ListingFields,
+    iter_objects,
+    listing_fields,
+    rebuild,
+    rebuild_index_offline,
+)
 
 from .conftest import put
 
@@ -75,3 +90,228 @@ def test_online_rebuild_runs_in_background_and_refuses_a_second_one(run_engine, 
         return [x.key for x in (await e.list_objects("b")).entries]
 
     assert run_engine(t) == ["k"]
+
+
+# ---- the light meta.json parse ----
+
+_json_scalar = (
+    st.none() | st.booleans() | st.integers(-5, 5) | st.floats(0, 10) | st.text("ab1", max_size=3)
+)
+_json_value = st.recursive(
+    _json_scalar,
+    lambda inner: (
+        st.lists(inner, max_size=2) | st.dictionaries(st.text("ab", max_size=2), inner, max_size=2)
+    ),
+    max_leaves=4,
+)
+_part = st.fixed_dictionaries(
+    {"number": st.integers(1, 3), "size": st.integers(0, 9), "etag": st.text("0af", max_size=4)},
+    optional={"checksum": st.none() | st.text("xy", max_size=2), "last_modified": st.floats(0, 9)},
+)
+_checksum = st.fixed_dictionaries(
+    {
+        "algorithm": st.just("CRC32"),
+        "type": st.just("FULL_OBJECT"),
+        "value": st.text("AQ=", max_size=4),
+    }
+)
+# Documents close to what a writer produces, then up to two fields dropped or
+# replaced by an arbitrary JSON value.
+_meta_fields = {
+    "key": st.text(max_size=4),
+    "size": st.integers(0, 99) | st.text("12", max_size=2),
+    "etag": st.text("0af", max_size=4),
+    "last_modified": st.floats(0, 2e9) | st.integers(0, 9) | st.just("1.5"),
+    "seq": st.integers(0, 9),
+    "content_type": st.text(max_size=3),
+    "headers": st.dictionaries(st.text("ab", max_size=2), st.text(max_size=2), max_size=2),
+    "user_metadata": st.dictionaries(st.text("ab", max_size=2), st.text(max_size=2), max_size=2),
+    "storage_class": st.sampled_from(["STANDARD", "GLACIER", ""]),
+    "tags": st.dictionaries(st.text("ab", max_size=2), st.text(max_size=2), max_size=2),
+    "checksum": st.none() | _checksum,
+    "parts": st.lists(_part, max_size=2),
+}
+_DROP = object()
+
+
+def _mutated(doc: dict, changes: list) -> dict:
+    for name, value in changes:
+        if value is _DROP:
+            doc.pop(name, None)
+        else:
+            doc[name] = value
+    return doc
+
+
+_meta_doc = st.builds(
+    _mutated,
+    st.fixed_dictionaries(_meta_fields),
+    st.lists(
+        st.tuples(st.sampled_from(sorted(_meta_fields)), st.just(_DROP) | _json_value), max_size=2
+    ),
+)
+
+
+def _expected_fields(raw: bytes) -> ListingFields | None:
+    try:
+        m = ObjectMeta.from_json(raw)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if not isinstance(m.key, str):
+        return None  # never found by a lookup: not listed
+    return ListingFields(m.key, m.size, m.etag, m.last_modified, m.fields.storage_class)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_meta_doc, _json_value))
+def test_light_parse_agrees_with_object_meta_from_json(doc):
+    raw = json.dumps(doc).encode()
+    assert listing_fields(raw) == _expected_fields(raw)
+
+
+def test_light_parse_of_what_the_engine_writes():
+    meta = ObjectMeta(
+        key="a/日本",
+        size=12,
+        etag="abc-2",
+        last_modified=1_700_000_000.25,
+        fields=ObjectFields(
+            storage_class="GLACIER",
+            headers={"cache-control": "no"},
+            checksum=ChecksumRecord("CRC32", "COMPOSITE", "AAAA-2"),
+        ),
+        parts=[PartRecord(1, 5, "e1", "c1"), PartRecord(2, 7, "e2", None, 3.5)],
+        seq=4,
+    )
+    raw = meta.to_json()
+    assert listing_fields(raw) == ("a/日本", 12, "abc-2", 1_700_000_000.25, "GLACIER")
+    assert listing_fields(b"not json") is None
+    assert listing_fields(b"[1, 2]") is None
+
+
+# ---- the walk ----
+
+
+def _objects_dir(tmp_path) -> str:
+    return str(tmp_path / "buckets" / "b" / "objects")
+
+
+def test_walk_sees_every_object_once_with_its_directory_and_inode(run_engine, tmp_path):
+    keys = [f"k/{i:03d}" for i in range(300)]
+
+    async def t(e: Engine):
+        for k in keys:
+            await put(e, k, k.encode())
+
+    run_engine(t)
+    objects = _objects_dir(tmp_path)
+    seen = list(iter_objects(objects))
+    assert sorted(x.key for x in seen) == keys
+    for x in seen:
+        assert x.size == len(x.key) and x.etag == hashlib.md5(x.key.encode()).hexdigest()
+        assert x.storage_class == "STANDARD"
+        assert os.stat(x.path).st_ino == x.ino
+        assert json.loads(Path(x.path, "meta.json").read_bytes())["key"] == x.key
+
+
+def test_walk_finds_collision_suffixes_and_skips_what_is_not_an_object(run_engine, tmp_path):
+    run_engine(lambda e: put(e, "k", b"x"))
+    objects = _objects_dir(tmp_path)
+    (only,) = iter_objects(objects)
+    leaf = os.path.dirname(only.path)
+    # A second key with the same 6 digits lives under a suffixed name.
+    twin = os.path.join(leaf, os.path.basename(only.path) + "_0A1B")
+    shutil.copytree(only.path, twin)
+    meta = json.loads(Path(twin, "meta.json").read_bytes())
+    meta["key"] = "twin"
+    with open(os.path.join(twin, "meta.json"), "w") as f:
+        json.dump(meta, f)
+    # Not objects: a bad name, a directory without meta.json, a broken
+    # meta.json, stray files at every level.
+    shutil.copytree(only.path, os.path.join(leaf, "V1zzzzzz"))
+    os.mkdir(os.path.join(leaf, "V1000000"))
+    os.mkdir(os.path.join(leaf, "V1000001"))
+    with open(os.path.join(leaf, "V1000001", "meta.json"), "w") as f:
+        f.write('{"key": "half')
+    for d in (objects, os.path.dirname(leaf), leaf):
+        with open(os.path.join(d, "stray"), "w") as f:
+            f.write("x")
+    assert sorted(x.key for x in iter_objects(objects)) == ["k", "twin"]
+
+
+def test_walk_reads_a_meta_json_larger_than_one_read(run_engine, tmp_path):
+    run_engine(lambda e: put(e, "big-meta", b"x"))
+    (only,) = iter_objects(_objects_dir(tmp_path))
+    path = os.path.join(only.path, "meta.json")
+    meta = json.loads(Path(path).read_bytes())
+    meta["user_metadata"] = {f"m{i}": "v" * 100 for i in range(2000)}  # ~220 KB
+    with open(path, "w") as f:
+        json.dump(meta, f)
+    (again,) = iter_objects(_objects_dir(tmp_path))
+    assert again == only
+
+
+# ---- SQLite settings and the online re-check ----
+
+
+def _pragmas(index: BucketIndex) -> tuple[int, int]:
+    return index.write(
+        lambda c: (
+            c.execute("PRAGMA cache_size").fetchone()[0],
+            c.execute("PRAGMA wal_autocheckpoint").fetchone()[0],
+        )
+    )
+
+
+@pytest.mark.parametrize("cancelled", [False, True])
+def test_rebuild_restores_the_writer_settings_it_changed(run_engine, tmp_path, cancelled):
+    run_engine(lambda e: put(e, "k", b"x"))
+    idx = BucketIndex(str(tmp_path / "buckets" / "b" / "index.sqlite"))
+    try:
+        before = _pragmas(idx)
+        cancel = threading.Event()
+        if cancelled:
+            cancel.set()
+        try:
+            rebuild(idx, _objects_dir(tmp_path), "b", cancel)
+        except Cancelled:
+            assert cancelled
+        assert _pragmas(idx) == before
+    finally:
+        idx.close()
+
+
+def test_online_batch_write_rechecks_only_keys_changed_since_the_walk(run_engine, tmp_path):
+    """The walk read four objects; before its batch is written one is
+    overwritten, one deleted, one deleted and put again. Those three are looked
+    up again (and indexed as they are now); the untouched one is not."""
+
+    async def t(e: Engine):
+        for k in ("same", "over", "gone", "again"):
+            await put(e, k, b"old " + k.encode())
+        listed = sorted(iter_objects(_objects_dir(tmp_path)))
+        await put(e, "over", b"new body")
+        await e.delete_object("b", "gone")
+        await e.delete_object("b", "again")
+        await put(e, "again", b"back")
+        b = e._bucket("b")
+        await e._run(b.index().write, lambda c: c.execute("DELETE FROM objects"))
+        looked_up: list[str] = []
+        real_find = e._find
+
+        def counting_find(bucket, key, **kw):
+            looked_up.append(key)
+            return real_find(bucket, key, **kw)
+
+        e._find = counting_find  # type: ignore[method-assign, assignment]
+        await e._rebuild_batch(b, listed)
+        rows = {x.key: x.etag for x in (await e.list_objects("b")).entries}
+        return sorted(looked_up), rows
+
+    looked_up, rows = run_engine(t)
+    assert looked_up == ["again", "gone", "over"]
+    assert rows == {
+        "same": hashlib.md5(b"old same").hexdigest(),
+        "over": hashlib.md5(b"new body").hexdigest(),
+        "again": hashlib.md5(b"back").hexdigest(),
+    }
