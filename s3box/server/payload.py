@@ -18,6 +18,7 @@ from s3box.protocol import checksums
 from s3box.protocol.errors import S3Error
 from s3box.server.handlers.common import decode_content_md5, verify_content_md5
 from s3box.server.http import RequestContext
+from s3box.storage.engine import StagedWrite
 from s3box.storage.meta import ChecksumRecord
 
 # With no checksum from the client, S3 stores a CRC64NVME of the object.
@@ -124,6 +125,19 @@ class Payload:
                 checksums.check_digest(requested.algorithm, expected, digests[requested.algorithm])
         self.values = {alg: checksums.b64(d) for alg, d in digests.items()}
         return ChecksumRecord(self.algorithm, "FULL_OBJECT", self.values[self.algorithm])
+
+    async def write_into(self, staged: StagedWrite) -> ChecksumRecord:
+        """Stream the whole body into `staged`, finish it and verify every
+        check; on any failure (bad digest, client gone, ...) abort `staged` so
+        nothing of this body stays behind. Returns the checksum to store."""
+        try:
+            async for piece in self:
+                await staged.write(piece)
+            result = await staged.finish()
+            return self.verify(bytes.fromhex(result.md5_hex))
+        except BaseException:
+            await staged.abort()
+            raise
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._iterate()

@@ -21,7 +21,9 @@ from s3box.storage.meta import StagedResult
 
 
 class _Hasher(Protocol):
-    def update(self, data: bytes, /) -> None: ...
+    # Fed the filled buffer itself (a bytearray no one writes to any more):
+    # hashlib and the checksum hashers take any buffer, so no copy is made.
+    def update(self, data: bytes | bytearray, /) -> None: ...
 
 
 class FileStagedWrite:
@@ -85,8 +87,6 @@ class FileStagedWrite:
     async def _flush(self, chunk: bytes | bytearray) -> None:
         """Wait for the previous flush, then start this one in the background."""
         await self._wait_inflight()
-        if self._hashers and not isinstance(chunk, bytes):
-            chunk = bytes(chunk)  # the Hasher protocol promises bytes
         fd = self._fd
         assert fd is not None
         self._size += len(chunk)

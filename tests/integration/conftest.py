@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -139,7 +140,7 @@ def open_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3BoxProce
     server.stop()
 
 
-def make_client(endpoint: str, **config: object) -> object:
+def make_client(endpoint: str, **config: object) -> Any:
     return boto3.client(
         "s3",
         endpoint_url=endpoint,

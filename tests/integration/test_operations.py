@@ -46,9 +46,9 @@ def test_request_log_lines_in_the_file_name_the_access_key_and_never_a_secret(tm
     )
     try:
         s3 = make_client(server.endpoint, signature_version="s3v4")
-        s3.create_bucket(Bucket="logs")  # type: ignore[attr-defined]
-        s3.put_object(Bucket="logs", Key="a b", Body=b"hello")  # type: ignore[attr-defined]
-        url = s3.generate_presigned_url(  # type: ignore[attr-defined]
+        s3.create_bucket(Bucket="logs")
+        s3.put_object(Bucket="logs", Key="a b", Body=b"hello")
+        url = s3.generate_presigned_url(
             "get_object", Params={"Bucket": "logs", "Key": "a b"}, ExpiresIn=300
         )
         with urllib.request.urlopen(url, timeout=10) as resp:

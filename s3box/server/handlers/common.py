@@ -219,3 +219,21 @@ def check_version_id(ctx: RequestContext) -> None:
         "Invalid version id specified",
         extra={"ArgumentName": "versionId", "ArgumentValue": version_id},
     )
+
+
+MAX_PART_NUMBER = 10_000
+
+
+def parse_part_number(raw: str) -> int:
+    """A partNumber query value: an integer 1..10000, else InvalidArgument."""
+    try:
+        number = int(raw)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= MAX_PART_NUMBER:
+        raise S3Error(
+            "InvalidArgument",
+            "Part number must be an integer between 1 and 10000, inclusive",
+            extra={"ArgumentName": "partNumber", "ArgumentValue": raw},
+        )
+    return number

@@ -12,11 +12,13 @@ import base64
 from s3box.protocol import checksums, xml
 from s3box.protocol.errors import S3Error
 from s3box.server.handlers.common import (
+    MAX_PART_NUMBER,
     OWNER,
     XML_HEADERS,
     bucket_of,
     key_of,
     object_fields_from_headers,
+    parse_part_number,
     quote_etag,
 )
 from s3box.server.handlers.objects import (
@@ -29,7 +31,6 @@ from s3box.server.payload import Payload
 from s3box.storage.errors import StorageError
 from s3box.storage.meta import ChecksumRecord, PartRecord, UploadInfo
 
-MAX_PART_NUMBER = 10_000
 MAX_LIST = 1000
 # Which checksum types each algorithm allows at CreateMultipartUpload
 # (S3 User Guide, "Checking object integrity": full object vs composite).
@@ -60,18 +61,7 @@ def _upload_id(ctx: RequestContext) -> str:
 
 
 def _part_number(ctx: RequestContext) -> int:
-    raw = ctx.query.get("partNumber", "")
-    try:
-        number = int(raw)
-    except ValueError:
-        number = 0
-    if not 1 <= number <= MAX_PART_NUMBER:
-        raise S3Error(
-            "InvalidArgument",
-            "Part number must be an integer between 1 and 10000, inclusive",
-            extra={"ArgumentName": "partNumber", "ArgumentValue": raw},
-        )
-    return number
+    return parse_part_number(ctx.query.get("partNumber", ""))
 
 
 def _requested_checksum(ctx: RequestContext) -> ChecksumRecord | None:
@@ -140,14 +130,7 @@ async def upload_part(ctx: RequestContext) -> Response:
             f"{algorithm.lower()}, actual checksum Type: {requested.algorithm.lower()}",
         )
     staged = await engine.upload_part(bucket, key, upload_id, number, payload.hashers())
-    try:
-        async for piece in payload:
-            await staged.write(piece)
-        result = await staged.finish()
-        record = payload.verify(bytes.fromhex(result.md5_hex))
-    except BaseException:
-        await staged.abort()
-        raise
+    record = await payload.write_into(staged)
     part = await engine.commit_part(staged, record.value)
     headers = [("etag", quote_etag(part.etag))]
     if requested is not None:

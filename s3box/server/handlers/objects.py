@@ -33,6 +33,7 @@ from s3box.server.handlers.common import (
     key_of,
     object_fields_from_headers,
     object_headers,
+    parse_part_number,
     quote_etag,
 )
 from s3box.server.http import RequestContext, Response
@@ -82,11 +83,8 @@ async def put_object(ctx: RequestContext) -> Response:
         meta = await engine.put_object_bytes(bucket, key, data, digest.hex(), fields, condition)
         return _put_response(meta)
     staged = await engine.open_put(bucket, key, payload.hashers())
+    fields.checksum = await payload.write_into(staged)
     try:
-        async for piece in payload:
-            await staged.write(piece)
-        result = await staged.finish()
-        fields.checksum = payload.verify(bytes.fromhex(result.md5_hex))
         meta = await engine.publish_put(staged, fields, condition)
     except BaseException:
         await staged.abort()
@@ -143,16 +141,7 @@ def _requested_range(
         raise S3Error(
             "InvalidRequest", "Cannot specify both Range header and partNumber query parameter"
         )
-    try:
-        number = int(raw_part)
-    except ValueError:
-        number = 0
-    if not 1 <= number <= 10_000:
-        raise S3Error(
-            "InvalidArgument",
-            "Part number must be an integer between 1 and 10000, inclusive",
-            extra={"ArgumentName": "partNumber", "ArgumentValue": raw_part},
-        )
+    number = parse_part_number(raw_part)
     multipart = "-" in meta.etag
     if (not multipart and number != 1) or (multipart and number > len(meta.parts)):
         raise S3Error(

@@ -310,23 +310,28 @@ def test_engine_with_fsync_round_trips(run_engine):
     run_engine(t, options=EngineOptions(fsync=True))
 
 
-def test_streamed_put_feeds_extra_hashers_bytes(run_engine):
+def test_streamed_put_feeds_extra_hashers_buffers_never_reused(run_engine):
+    """Hashers get the filled buffer itself (no copy): every buffer handed over
+    must keep its content afterwards, and all bytes arrive in order."""
     from s3box.storage.engine import EngineOptions
 
-    class Strict:
+    class Recording:
         def __init__(self) -> None:
             self.h = hashlib.sha1()
+            self.seen: list[tuple[bytes | bytearray, bytes]] = []
 
-        def update(self, data: bytes) -> None:
-            assert type(data) is bytes
+        def update(self, data: bytes | bytearray) -> None:
+            self.seen.append((data, bytes(data)))
             self.h.update(data)
 
     async def t(e: Engine):
-        s = Strict()
+        s = Recording()
         w = await e.open_put("b", "k", hashers=[s])
-        for _ in range(10):
-            await w.write(b"x" * 3000)
+        for i in range(10):
+            await w.write(bytes([65 + i]) * 3000)
         await e.publish_put(w, ObjectFields())
-        assert s.h.hexdigest() == hashlib.sha1(b"x" * 30000).hexdigest()
+        expected = b"".join(bytes([65 + i]) * 3000 for i in range(10))
+        assert s.h.hexdigest() == hashlib.sha1(expected).hexdigest()
+        assert all(bytes(buf) == copy for buf, copy in s.seen)
 
     run_engine(t, options=EngineOptions(buffer_size=4096))
