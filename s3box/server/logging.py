@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import gzip
 import json
 import logging
@@ -143,6 +144,22 @@ class RollingFileHandler(logging.handlers.RotatingFileHandler):
             self.stream = self._open()
         self._remove_stale_archives()
 
+    def write_lines(self, texts: list[str]) -> None:
+        """Write already formatted lines, rotating by size as emit() would, with
+        one flush for the batch (the writer thread calls this)."""
+        with self.lock or _NO_LOCK:
+            if self.stream is None:
+                self.stream = self._open()
+            pos = self.stream.tell()
+            for text in texts:
+                size = len(text.encode("utf-8")) + 1
+                if self.maxBytes > 0 and pos > 0 and pos + size >= self.maxBytes:
+                    self.doRollover()
+                    pos = 0
+                self.stream.write(text + "\n")
+                pos += size
+            self.stream.flush()
+
     def _remove_stale_archives(self) -> None:
         base = Path(self.baseFilename)
         pattern = re.compile(re.escape(base.name) + r"\.(\d+)(\.gz)?$")
@@ -218,12 +235,24 @@ class _BatchWriter:
         self.drain()
 
     def drain(self) -> None:
+        """Write everything buffered: each record formatted once per formatter,
+        each handler's lines written with one flush per batch."""
         items = self.buffer.items
         while items:
-            record = items.popleft()
+            batch = [items.popleft() for _ in range(min(len(items), 4096))]
+            texts: dict[int, list[str]] = {}
             for handler in self.handlers:
-                if record.levelno >= handler.level:
-                    handler.handle(record)
+                formatter = handler.formatter or logging.Formatter()
+                key = id(formatter)
+                if key not in texts:
+                    texts[key] = [formatter.format(r) for r in batch]
+                chosen = [
+                    (record, text)
+                    for record, text in zip(batch, texts[key], strict=True)
+                    if record.levelno >= handler.level
+                ]
+                if chosen:
+                    _write_lines(handler, chosen)
 
     def stop(self) -> None:
         """Write what is still buffered, then join the thread."""
@@ -232,6 +261,21 @@ class _BatchWriter:
         if self._thread.is_alive():
             self._thread.join()
         self.drain()
+
+
+def _write_lines(handler: logging.Handler, chosen: list[tuple[logging.LogRecord, str]]) -> None:
+    if isinstance(handler, RollingFileHandler):
+        handler.write_lines([text for _, text in chosen])
+    elif type(handler) is logging.StreamHandler:
+        with handler.lock or _NO_LOCK:
+            handler.stream.write("\n".join(text for _, text in chosen) + "\n")
+            handler.flush()
+    else:  # any other handler: one record at a time, as logging would
+        for record, _ in chosen:
+            handler.handle(record)
+
+
+_NO_LOCK = contextlib.nullcontext()
 
 
 # --- setup and teardown --------------------------------------------------------------
