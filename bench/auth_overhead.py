@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from bench.loadgen import RequestPlan, render_request, run_load
-from bench.servers import HOST, free_port, venv_bin
+from bench.servers import HOST, start_s3box_process
 
 ACCESS_KEY = "benchkey"
 SECRET_KEY = "benchsecret"
@@ -71,25 +70,12 @@ class Server:
 
 
 def start(mode: str, workdir: Path) -> Server:
-    port = free_port()
-    env = dict(os.environ, S3BOX_LOG_LEVEL="warn")
+    env = {"S3BOX_LOG_LEVEL": "warn"}
     if mode == "auth":
         env.update(
             S3BOX_AUTH_ENABLED="true", S3BOX_ACCESS_KEY=ACCESS_KEY, S3BOX_SECRET_KEY=SECRET_KEY
         )
-    cmd = [str(venv_bin() / "s3box"), "--address", HOST, "--port", str(port)]
-    cmd += ["--data-dir", str(workdir / mode)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            urllib.request.urlopen(f"http://{HOST}:{port}/_s3box/health/ready", timeout=1)
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError(f"s3box ({mode}) did not start") from None
-            time.sleep(0.02)
+    port, proc = start_s3box_process(workdir / mode, env)
     server = Server(mode, port, proc)
     conn = http.client.HTTPConnection(HOST, port, timeout=10)
     conn.request("PUT", "/bench", headers=dict(signed_headers("PUT", port, "/bench")))

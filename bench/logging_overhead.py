@@ -12,34 +12,20 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 from bench.loadgen import RequestPlan, run_load
-from bench.servers import HOST, free_port, venv_bin
+from bench.servers import HOST, start_s3box_process
 
 BODY = os.urandom(4096)
 
 
 def start(level: str, workdir: Path, log_file: bool) -> tuple[int, subprocess.Popen[bytes]]:
-    port = free_port()
-    env = dict(os.environ, S3BOX_LOG_LEVEL=level)
+    env = {"S3BOX_LOG_LEVEL": level}
     if log_file:
         env["S3BOX_LOGGING__FILE"] = str(workdir / f"{level}.log")
-    cmd = [str(venv_bin() / "s3box"), "--address", HOST, "--port", str(port)]
-    cmd += ["--data-dir", str(workdir / level)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            urllib.request.urlopen(f"http://{HOST}:{port}/_s3box/health/ready", timeout=1)
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError(f"s3box ({level}) did not start") from None
-            time.sleep(0.02)
+    port, proc = start_s3box_process(workdir / level, env)
     req = urllib.request.Request(f"http://{HOST}:{port}/bench", method="PUT")
     urllib.request.urlopen(req, timeout=10).read()
     return port, proc

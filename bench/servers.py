@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -320,3 +321,30 @@ def running(
         yield server
     finally:
         server.stop()
+
+
+def start_s3box_process(
+    data_dir: Path, env: dict[str, str] | None = None, timeout: float = 20.0
+) -> tuple[int, subprocess.Popen[bytes]]:
+    """Start s3box (uvicorn) on a free port with extra environment (auth, log level,
+    ...) and return (port, process) once /_s3box/health/ready answers. The caller
+    stops the process."""
+    port = free_port()
+    cmd = [str(venv_bin() / "s3box"), "--address", HOST, "--port", str(port)]
+    cmd += ["--data-dir", str(data_dir)]
+    proc = subprocess.Popen(
+        cmd,
+        env=dict(os.environ, **(env or {})),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(f"http://{HOST}:{port}/_s3box/health/ready", timeout=1)
+            return port, proc
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                _terminate(proc)
+                raise TargetError(f"s3box did not start ({data_dir})") from None
+            time.sleep(0.02)
