@@ -9,73 +9,25 @@ with `npm install` (package.json and package-lock.json pin it).
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.integration.conftest import ACCESS_KEY, SECRET_KEY, S3BoxProcess
+from tests.integration.conftest import S3BoxProcess
+from tests.integration.jsrun import installed_js_dir, run_node
 
-JS_DIR = Path(__file__).resolve().parent / "js"
 SIZE = 200_000
-
-
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"{name} is required for the JS SDK tests and is not on PATH")
-    return path
 
 
 @pytest.fixture(scope="session")
 def js_sdk() -> Path:
-    """tests/integration/js with its node_modules installed (once, under a file lock so
-    parallel xdist workers do not run npm at the same time)."""
-    _tool("node")
-    npm = _tool("npm")
-    with open(JS_DIR / ".install.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (JS_DIR / "node_modules" / "@aws-sdk" / "client-s3" / "package.json").exists():
-            result = subprocess.run(
-                [npm, "install", "--no-audit", "--no-fund"],
-                cwd=JS_DIR,
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-            if result.returncode != 0:
-                pytest.fail(f"npm install failed:\n{result.stdout}\n{result.stderr}")
-    return JS_DIR
+    return installed_js_dir()
 
 
 def run_js(js_dir: Path, server: S3BoxProcess, bucket: str) -> dict[str, Any]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "S3BOX_ENDPOINT": server.endpoint,
-            "S3BOX_ACCESS_KEY": ACCESS_KEY,
-            "S3BOX_SECRET_KEY": SECRET_KEY,
-            "S3BOX_BUCKET": bucket,
-            "S3BOX_SIZE": str(SIZE),
-        }
-    )
-    result = subprocess.run(
-        [_tool("node"), "put_get.mjs"],
-        cwd=js_dir,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert result.returncode == 0, f"node failed:\n{result.stdout}\n{result.stderr}"
-    output: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return output
+    return run_node(js_dir, "put_get.mjs", server, bucket, {"S3BOX_SIZE": str(SIZE)}, 120)
 
 
 def expected_data() -> bytes:

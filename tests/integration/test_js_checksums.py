@@ -11,11 +11,7 @@ it does not skip. lib-storage is installed next to client-s3 on first use.
 from __future__ import annotations
 
 import base64
-import fcntl
 import hashlib
-import json
-import os
-import subprocess
 import zlib
 from pathlib import Path
 from typing import Any
@@ -23,8 +19,8 @@ from typing import Any
 import pytest
 from awscrt import checksums as crt
 
-from tests.integration.conftest import ACCESS_KEY, SECRET_KEY, S3BoxProcess
-from tests.integration.test_auth_js import JS_DIR, _tool
+from tests.integration.conftest import S3BoxProcess
+from tests.integration.jsrun import installed_js_dir, run_node
 
 SMALL = 300_000
 BIG = 12 * 1024 * 1024 + 12345
@@ -33,25 +29,7 @@ PART = 5 * 1024 * 1024
 
 @pytest.fixture(scope="session")
 def js_storage_sdk() -> Path:
-    """tests/integration/js with client-s3 and lib-storage installed (npm
-    install under test_auth_js.py's file lock, so xdist workers never race)."""
-    _tool("node")
-    modules = JS_DIR / "node_modules" / "@aws-sdk"
-    with open(JS_DIR / ".install.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not all(
-            (modules / name / "package.json").exists() for name in ("client-s3", "lib-storage")
-        ):
-            result = subprocess.run(
-                [_tool("npm"), "install", "--no-audit", "--no-fund"],
-                cwd=JS_DIR,
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-            if result.returncode != 0:
-                pytest.fail(f"npm install failed:\n{result.stdout}\n{result.stderr}")
-    return JS_DIR
+    return installed_js_dir()
 
 
 def _pattern(size: int, seed: int) -> bytes:
@@ -60,26 +38,7 @@ def _pattern(size: int, seed: int) -> bytes:
 
 
 def _run(js_dir: Path, server: S3BoxProcess, bucket: str) -> dict[str, Any]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "S3BOX_ENDPOINT": server.endpoint,
-            "S3BOX_ACCESS_KEY": ACCESS_KEY,
-            "S3BOX_SECRET_KEY": SECRET_KEY,
-            "S3BOX_BUCKET": bucket,
-        }
-    )
-    result = subprocess.run(
-        [_tool("node"), "checksums_upload.mjs"],
-        cwd=js_dir,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert result.returncode == 0, f"node failed:\n{result.stdout}\n{result.stderr}"
-    output: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return output
+    return run_node(js_dir, "checksums_upload.mjs", server, bucket)
 
 
 def test_js_sdk_checksums_and_lib_storage_upload(
