@@ -21,6 +21,7 @@ from s3box.server.handlers.common import (
     XML_HEADERS,
     bucket_of,
     check_canned_acl,
+    int_query_param,
     verify_content_md5,
 )
 from s3box.server.http import RequestContext, Response
@@ -75,27 +76,6 @@ async def get_bucket_acl(ctx: RequestContext) -> Response:
     return Response(headers=list(XML_HEADERS), body=xml.render_acl(OWNER_ID, OWNER_NAME))
 
 
-def _max_keys(ctx: RequestContext, name: str = "max-keys") -> int:
-    raw = ctx.query.get(name)
-    if raw is None or raw == "":
-        return MAX_KEYS_LIMIT
-    try:
-        value = int(raw)
-    except ValueError:
-        raise S3Error(
-            "InvalidArgument",
-            "Provided max-keys not an integer or within integer range",
-            extra={"ArgumentName": name, "ArgumentValue": raw},
-        ) from None
-    if value < 0:
-        raise S3Error(
-            "InvalidArgument",
-            "Argument maxKeys must be an integer between 0 and 2147483647",
-            extra={"ArgumentName": name, "ArgumentValue": raw},
-        )
-    return min(value, MAX_KEYS_LIMIT)
-
-
 def _encoding_type(ctx: RequestContext) -> str | None:
     value = ctx.query.get("encoding-type")
     if value is None:
@@ -114,7 +94,7 @@ async def list_objects(ctx: RequestContext) -> Response:
     prefix = ctx.query.get("prefix", "")
     delimiter = ctx.query.get("delimiter", "")
     marker = ctx.query.get("marker", "")
-    max_keys = _max_keys(ctx)
+    max_keys = int_query_param(ctx, "max-keys", MAX_KEYS_LIMIT, MAX_KEYS_LIMIT)
     encoding_type = _encoding_type(ctx)
     page = await ctx.app.engine.list_objects(
         bucket, prefix=prefix, delimiter=delimiter, marker=marker, max_keys=max_keys
@@ -171,7 +151,7 @@ async def list_objects_v2(ctx: RequestContext) -> Response:
     delimiter = ctx.query.get("delimiter", "")
     token = ctx.query.get("continuation-token")
     start_after = ctx.query.get("start-after", "")
-    max_keys = _max_keys(ctx)
+    max_keys = int_query_param(ctx, "max-keys", MAX_KEYS_LIMIT, MAX_KEYS_LIMIT)
     encoding_type = _encoding_type(ctx)
     if token is not None:
         if token == "":

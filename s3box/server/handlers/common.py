@@ -237,3 +237,26 @@ def parse_part_number(raw: str) -> int:
             extra={"ArgumentName": "partNumber", "ArgumentValue": raw},
         )
     return number
+
+
+def int_query_param(ctx: RequestContext, name: str, default: int, maximum: int) -> int:
+    """A non-negative integer query parameter (max-keys, max-parts, ...),
+    capped at `maximum`; absent or empty -> default; else InvalidArgument."""
+    raw = ctx.query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise S3Error(
+            "InvalidArgument",
+            f"Provided {name} not an integer or within integer range",
+            extra={"ArgumentName": name, "ArgumentValue": raw},
+        ) from None
+    if value < 0:
+        raise S3Error(
+            "InvalidArgument",
+            f"Argument {name} must be an integer between 0 and 2147483647",
+            extra={"ArgumentName": name, "ArgumentValue": raw},
+        )
+    return min(value, maximum)

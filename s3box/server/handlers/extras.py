@@ -22,6 +22,7 @@ from s3box.server.handlers.common import (
     XML_HEADERS,
     bucket_of,
     check_version_id,
+    int_query_param,
     key_of,
 )
 from s3box.server.http import RequestContext, Response
@@ -186,19 +187,6 @@ async def get_bucket_versioning(ctx: RequestContext) -> Response:
     return Response(headers=list(XML_HEADERS), body=xml.render_versioning())
 
 
-def _max_keys(ctx: RequestContext) -> int:
-    raw = ctx.query.get("max-keys")
-    if raw is None or raw == "":
-        return MAX_LIST
-    if not raw.isdigit():
-        raise S3Error(
-            "InvalidArgument",
-            "Provided max-keys not an integer or within integer range",
-            extra={"ArgumentName": "max-keys", "ArgumentValue": raw},
-        )
-    return min(int(raw), MAX_LIST)
-
-
 async def list_object_versions(ctx: RequestContext) -> Response:
     """ListObjectVersions of an unversioned bucket: each current object once,
     VersionId "null". key-marker lists keys after it; version-id-marker
@@ -228,7 +216,7 @@ async def list_object_versions(ctx: RequestContext) -> Response:
             "Invalid version id specified",
             extra={"ArgumentName": "version-id-marker", "ArgumentValue": version_id_marker},
         )
-    max_keys = _max_keys(ctx)
+    max_keys = int_query_param(ctx, "max-keys", MAX_LIST, MAX_LIST)
     page = await ctx.app.engine.list_objects(
         bucket, prefix=prefix, delimiter=delimiter, marker=key_marker, max_keys=max_keys
     )

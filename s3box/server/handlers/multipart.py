@@ -16,6 +16,7 @@ from s3box.server.handlers.common import (
     OWNER,
     XML_HEADERS,
     bucket_of,
+    int_query_param,
     key_of,
     object_fields_from_headers,
     parse_part_number,
@@ -208,33 +209,12 @@ def _copy_range(ctx: RequestContext, size: int) -> tuple[int, int]:
     return first, last
 
 
-def _int_param(ctx: RequestContext, name: str, default: int, maximum: int) -> int:
-    raw = ctx.query.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise S3Error(
-            "InvalidArgument",
-            f"Provided {name} not an integer or within integer range",
-            extra={"ArgumentName": name, "ArgumentValue": raw},
-        ) from None
-    if value < 0:
-        raise S3Error(
-            "InvalidArgument",
-            f"Argument {name} must be an integer between 0 and 2147483647",
-            extra={"ArgumentName": name, "ArgumentValue": raw},
-        )
-    return min(value, maximum)
-
-
 async def list_parts(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx)
     key = key_of(ctx)
     upload_id = _upload_id(ctx)
-    marker = _int_param(ctx, "part-number-marker", 0, MAX_PART_NUMBER)
-    max_parts = _int_param(ctx, "max-parts", MAX_LIST, MAX_LIST)
+    marker = int_query_param(ctx, "part-number-marker", 0, MAX_PART_NUMBER)
+    max_parts = int_query_param(ctx, "max-parts", MAX_LIST, MAX_LIST)
     info, parts = await ctx.app.engine.list_parts(bucket, key, upload_id)
     after = [p for p in parts if p.number > marker]
     page = after[:max_parts]
@@ -264,7 +244,7 @@ async def list_multipart_uploads(ctx: RequestContext) -> Response:
     delimiter = ctx.query.get("delimiter", "")
     key_marker = ctx.query.get("key-marker", "")
     upload_id_marker = ctx.query.get("upload-id-marker", "")
-    max_uploads = _int_param(ctx, "max-uploads", MAX_LIST, MAX_LIST)
+    max_uploads = int_query_param(ctx, "max-uploads", MAX_LIST, MAX_LIST)
     encoding_type = ctx.query.get("encoding-type")
     if encoding_type is not None and encoding_type.lower() != "url":
         raise S3Error("InvalidArgument", "Invalid Encoding Method specified in Request")
