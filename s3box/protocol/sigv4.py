@@ -17,9 +17,10 @@ import hmac
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.utils import parsedate_tz
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import NamedTuple
 from urllib.parse import quote, unquote_to_bytes
 
 from s3box.protocol import sigv2
@@ -71,13 +72,12 @@ class Credential:
     service: str
     terminator: str
 
-    @property
+    @cached_property
     def scope(self) -> str:
         return f"{self.date}/{self.region}/{self.service}/{self.terminator}"
 
 
-@dataclass(frozen=True)
-class AuthHeader:
+class AuthHeader(NamedTuple):
     """A parsed `Authorization: AWS4-HMAC-SHA256 ...` header."""
 
     credential: Credential
@@ -85,8 +85,7 @@ class AuthHeader:
     signature: str
 
 
-@dataclass(frozen=True)
-class AuthResult:
+class AuthResult(NamedTuple):
     """A verified request: who signed it and how its body must be read and checked.
 
     `payload_hash` is the value the signature covered: a hex SHA-256 of the body, or one of
@@ -95,12 +94,15 @@ class AuthResult:
     """
 
     access_key: str
-    signing_key: bytes = field(repr=False)
+    signing_key: bytes
     amz_date: str
     scope: str
     seed_signature: str
     payload_hash: str
     presigned: bool = False
+
+    def __repr__(self) -> str:  # never show the signing key
+        return f"AuthResult(access_key={self.access_key!r}, payload_hash={self.payload_hash!r})"
 
     @property
     def expected_sha256(self) -> str | None:
@@ -167,7 +169,32 @@ def parse_credential(value: str, malformed: Callable[[str], S3Error]) -> Credent
 
 
 def parse_authorization_header(value: str) -> AuthHeader:
-    """Parse the header; wrong scheme or shape raise the error S3 gives for it."""
+    """Parse the header; wrong scheme or shape raise the error S3 gives for it.
+
+    Fast path: everything before the last `Signature=` is the same for every request of a
+    client (scheme, Credential, SignedHeaders), so its parse is cached and only the
+    signature is taken from each header. Anything unusual goes through the full parse."""
+    head, sep, signature = value.rpartition("Signature=")
+    if sep and "," not in signature:
+        scope = _parse_head(head)
+        sig = signature.strip()
+        if scope is not None and sig:
+            return AuthHeader(scope[0], scope[1], sig)
+    return _parse_authorization_header(value)
+
+
+@lru_cache(maxsize=256)
+def _parse_head(head: str) -> tuple[Credential, tuple[str, ...]] | None:
+    """Credential and SignedHeaders of a header's part before `Signature=`, or None when
+    that part is not well formed (the full parse then raises the right error)."""
+    try:
+        parsed = _parse_authorization_header(head + "Signature=0")
+    except S3Error:
+        return None
+    return parsed.credential, parsed.signed_headers
+
+
+def _parse_authorization_header(value: str) -> AuthHeader:
     scheme, _, rest = value.strip().partition(" ")
     if scheme == "AWS":
         # SigV2 ("AWS AK:signature") is not a V4 header: verify_request sends it to sigv2
@@ -310,20 +337,25 @@ def _fold_value(value: str) -> str:
 
 
 def canonical_headers(
-    signed_headers: tuple[str, ...], headers: dict[str, list[str]], host_override: str | None
+    signed_headers: tuple[str, ...],
+    headers: dict[str, list[str]] | None,
+    host_override: str | None,
+    single: dict[str, str] | None = None,
 ) -> str:
-    """`name:value\\n` per signed header, in the order signed; repeated values joined by ','."""
+    """`name:value\\n` per signed header, in the order signed; repeated values joined by ','.
+
+    `single` maps each name to its value when no header is repeated (the usual case, no
+    lists built); otherwise `headers` maps names to every value in arrival order."""
     lines = []
     for name in signed_headers:
-        values = headers.get(name)
         if name == "host" and host_override is not None:
-            value = _fold_value(host_override)
-        elif values is None:
-            value = ""
-        elif len(values) == 1:
-            value = _fold_value(values[0])  # the usual case: no generator, no join
+            value = " ".join(host_override.split())
+        elif headers is None:
+            one = single.get(name) if single is not None else None
+            value = "" if one is None else " ".join(one.split())
         else:
-            value = ",".join(_fold_value(v) for v in values)
+            values = headers.get(name)
+            value = "" if values is None else ",".join(_fold_value(v) for v in values)
         lines.append(f"{name}:{value}\n")
     return "".join(lines)
 
@@ -336,8 +368,7 @@ def string_to_sign(amz_date: str, scope: str, canonical_request: str) -> str:
 # --- verification --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Signed:
+class _Signed(NamedTuple):
     """Everything needed to check one signature, whichever way it arrived."""
 
     credential: Credential
@@ -357,20 +388,33 @@ def verify_request(
     lookup_secret: Callable[[str], str | None],
     now: float,
     host_override: str | None = None,
+    unique: dict[str, str] | None = None,
 ) -> AuthResult:
     """Verify a signed request: SigV4 (Authorization header or presigned query), or SigV2
     (`AWS AK:sig` header or `AWSAccessKeyId`/`Signature`/`Expires` query, see sigv2.py).
 
     `raw_path` / `raw_query` are exactly as received (percent-encoded, before any decoding),
     `headers` are (lower-case name, value) pairs in arrival order, values decoded as latin-1.
+    `unique`, when the caller has it, maps each lower-case name to its value for a request
+    where no header name repeats (saves building it again).
     Raises S3Error on any failure; returns what the body readers need on success.
     """
-    header_map: dict[str, list[str]] = {}
-    for name, value in headers:
-        header_map.setdefault(name.lower(), []).append(value)
-    single = {name: values[0] for name, values in header_map.items()}
+    header_map: dict[str, list[str]] | None = None
+    if unique is not None:
+        single = unique
+    else:
+        single = {}
+        for name, value in headers:
+            name = name.lower()
+            if name in single:
+                if header_map is None:
+                    header_map = _header_lists(headers)
+            else:
+                single[name] = value
     pairs = _split_query(raw_query)
-    query_keys = {unquote_to_bytes(k).decode("utf-8", "replace") for k, _ in pairs}
+    query_keys = (
+        {unquote_to_bytes(k).decode("utf-8", "replace") for k, _ in pairs} if pairs else set()
+    )
 
     authorization = single.get("authorization")
     v4_query = "X-Amz-Algorithm" in query_keys
@@ -386,7 +430,13 @@ def verify_request(
         if authorization.lstrip().startswith("AWS "):
             return _v2_result(
                 sigv2.verify_header(
-                    method, raw_path, raw_query, authorization, header_map, lookup_secret, now
+                    method,
+                    raw_path,
+                    raw_query,
+                    authorization,
+                    header_map or _header_lists(headers),
+                    lookup_secret,
+                    now,
                 )
             )
         signed = _from_header(authorization, single, pairs, now)
@@ -394,11 +444,27 @@ def verify_request(
         signed = _from_query(pairs, now)
     elif v2_query:
         return _v2_result(
-            sigv2.verify_presigned(method, raw_path, raw_query, header_map, lookup_secret, now)
+            sigv2.verify_presigned(
+                method,
+                raw_path,
+                raw_query,
+                header_map or _header_lists(headers),
+                lookup_secret,
+                now,
+            )
         )
     else:
         raise S3Error("AccessDenied")
-    return _check_signature(method, raw_path, header_map, signed, lookup_secret, host_override)
+    return _check_signature(
+        method, raw_path, single, header_map, signed, lookup_secret, host_override
+    )
+
+
+def _header_lists(headers: list[tuple[str, str]]) -> dict[str, list[str]]:
+    header_map: dict[str, list[str]] = {}
+    for name, value in headers:
+        header_map.setdefault(name.lower(), []).append(value)
+    return header_map
 
 
 def _v2_result(signed: sigv2.SignedV2) -> AuthResult:
@@ -446,6 +512,8 @@ def _from_header(
 
 
 def _check_payload_hash(payload_hash: str) -> str:
+    if payload_hash == EMPTY_SHA256:  # every GET, HEAD and DELETE
+        return payload_hash
     if payload_hash not in PAYLOAD_MODES and not _SHA256_HEX.fullmatch(payload_hash):
         raise S3Error(
             "InvalidArgument",
@@ -532,7 +600,8 @@ def _parse_expires(value: str) -> int:
 def _check_signature(
     method: str,
     raw_path: str,
-    header_map: dict[str, list[str]],
+    single: dict[str, str],
+    header_map: dict[str, list[str]] | None,
     signed: _Signed,
     lookup_secret: Callable[[str], str | None],
     host_override: str | None,
@@ -542,7 +611,7 @@ def _check_signature(
     if secret is None:
         raise S3Error("InvalidAccessKeyId", extra={"AWSAccessKeyId": credential.access_key})
     key = signing_key(secret, credential.date, credential.region, credential.service)
-    headers_block = canonical_headers(signed.signed_headers, header_map, host_override)
+    headers_block = canonical_headers(signed.signed_headers, header_map, host_override, single)
     tail = f"{headers_block}\n{';'.join(signed.signed_headers)}\n{signed.payload_hash}"
     first: tuple[str, str] | None = None
     provided = signed.signature.encode("utf-8", "replace")

@@ -22,6 +22,7 @@ from s3box import __version__
 from s3box.protocol import xml
 from s3box.protocol.errors import S3Error
 from s3box.protocol.routing import ADMIN_PREFIX, route, split_path
+from s3box.server.auth import authenticate
 from s3box.server.http import ClientDisconnected, Receive, RequestContext, Response, Send
 from s3box.server.lifecycle import Lifecycle
 from s3box.server.logging import BandwidthMeter
@@ -138,9 +139,11 @@ class S3App:
             (k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]
         ]
         headers: dict[str, str] = {}
+        unique_headers = True
         for name, value in header_list:
             if name in headers:
                 headers[name] = headers[name] + "," + value
+                unique_headers = False
             else:
                 headers[name] = value
         ctx = RequestContext(
@@ -156,6 +159,7 @@ class S3App:
             operation="unknown",
             request_id=request_id,
             receive=receive,
+            unique_headers=unique_headers,
         )
         response: Response | None = None
         try:
@@ -197,8 +201,6 @@ class S3App:
             # S3 authenticates before it answers what is asked: an unsigned
             # request gets 403, never a 405/501 that reveals what exists. (The
             # operation is known by then: auth decides how bodies are hashed.)
-            from s3box.server.auth import authenticate
-
             authenticate(ctx)
         if routing_error is not None:
             raise routing_error

@@ -14,7 +14,6 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Mapping
-from functools import lru_cache
 from typing import Any
 
 from s3box.config import Credential
@@ -53,6 +52,7 @@ def authenticate(ctx: RequestContext) -> None:
             lookup,
             time.time(),
             auth_cfg.public_hostname,
+            ctx.headers if ctx.unique_headers else None,
         )
     except S3Error:
         raise
@@ -79,10 +79,19 @@ def _has_body(headers: Mapping[str, str]) -> bool:
     return length not in ("", "0")
 
 
-@lru_cache(maxsize=8)
+_lookups: dict[int, tuple[tuple[Credential, ...], Callable[[str], str | None]]] = {}
+
+
 def _secret_lookup(credentials: tuple[Credential, ...]) -> Callable[[str], str | None]:
-    """access key -> secret, built once per credential list (Config is frozen)."""
+    """access key -> secret, built once per credential list (Config is frozen, so the
+    tuple's identity names it: no hashing of every credential on every request)."""
+    entry = _lookups.get(id(credentials))
+    if entry is not None and entry[0] is credentials:
+        return entry[1]
     table: Mapping[str, str] = {c.access_key: c.secret_key for c in credentials}
+    if len(_lookups) > 8:
+        _lookups.clear()
+    _lookups[id(credentials)] = (credentials, table.get)
     return table.get
 
 

@@ -55,6 +55,9 @@ class RequestContext:
     request_id: str
     receive: Receive
     access_key: str | None = None
+    # False when some header name came more than once (headers then holds the values
+    # joined with ","; header_list keeps each).
+    unique_headers: bool = True
     bytes_in: int = 0
     body_done: bool = False
     # Set by authentication: decides how the payload is verified/decoded.

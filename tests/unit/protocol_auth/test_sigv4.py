@@ -547,3 +547,76 @@ def test_arbitrary_requests_only_ever_raise_s3_errors(authorization, query, path
         sigv4.verify_request("GET", path, query, headers, lookup, time.time(), None)
     except S3Error:
         pass
+
+
+def _outcome(fn, value: str) -> object:
+    try:
+        return fn(value)
+    except S3Error as err:
+        return ("error", err.code, err.message)
+
+
+_header_piece = st.sampled_from(
+    [
+        "AWS4-HMAC-SHA256 ",
+        "AWS ",
+        "Credential=AKIDEXAMPLE/20240101/us-east-1/s3/aws4_request",
+        "Credential=AK/2024/us-east-1/s3/aws4_request",
+        "SignedHeaders=host;x-amz-date",
+        "SignedHeaders=",
+        "Signature=",
+        "Signature=" + "ab" * 32,
+        ", ",
+        ",",
+        " ",
+        "=",
+        "a,b",
+        "Signature=x, Signature=y",
+    ]
+)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_header_piece, max_size=8).map("".join))
+def test_cached_header_parse_agrees_with_the_full_parse(value: str) -> None:
+    # parse_authorization_header caches the part before the last "Signature=": whatever
+    # the header, it must give exactly what the uncached parse gives (result or error).
+    assert _outcome(sigv4.parse_authorization_header, value) == _outcome(
+        sigv4._parse_authorization_header, value
+    )
+
+
+def test_repeated_signed_header_values_are_joined_in_arrival_order() -> None:
+    # A signed header sent twice is canonicalised as "v1,v2" (botocore's rule); the
+    # common single-valued path must not take only the first value.
+    now = DOC_TIME
+    amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+    payload = sigv4.EMPTY_SHA256
+    canonical = (
+        "GET\n/bucket/key\n\n"
+        f"host:{HOST}\nx-amz-content-sha256:{payload}\nx-amz-date:{amz_date}\n"
+        "x-amz-meta-twice:one,two\n\n"
+        "host;x-amz-content-sha256;x-amz-date;x-amz-meta-twice\n"
+        f"{payload}"
+    )
+    scope = f"{amz_date[:8]}/us-east-1/s3/aws4_request"
+    key = sigv4.signing_key(SECRET, amz_date[:8], "us-east-1", "s3")
+    signature = sigv4.sign(key, sigv4.string_to_sign(amz_date, scope, canonical))
+    authorization = (
+        f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/{scope}, "
+        "SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-meta-twice, "
+        f"Signature={signature}"
+    )
+    base = [
+        ("host", HOST),
+        ("x-amz-content-sha256", payload),
+        ("x-amz-date", amz_date),
+        ("authorization", authorization),
+    ]
+    twice = [*base, ("x-amz-meta-twice", "one"), ("x-amz-meta-twice", "two")]
+    result = sigv4.verify_request("GET", "/bucket/key", "", twice, lookup, now)
+    assert result.access_key == ACCESS_KEY
+    once = [*base, ("x-amz-meta-twice", "one")]
+    with pytest.raises(S3Error) as info:
+        sigv4.verify_request("GET", "/bucket/key", "", once, lookup, now)
+    assert info.value.code == "SignatureDoesNotMatch"
