@@ -243,6 +243,17 @@ class Config:
     http_server: HttpServer = field(
         default="uvicorn", metadata=_doc("Which ASGI server runs s3box: uvicorn or granian.")
     )
+    pin_event_loop: bool = field(
+        default=True,
+        metadata=_doc(
+            "Keep the event loop thread and the threads that do small file and SQLite "
+            "steps on one CPU (chosen by process id among the allowed CPUs). Python runs "
+            "one thread at a time; handing that turn to a thread on another CPU costs a "
+            "cross-CPU wake-up, which on virtual machines halves small-request throughput. "
+            "Threads that hash, write and read large bodies still use every CPU. Set false "
+            "to let the kernel place every thread.",
+        ),
+    )
     region: str = field(
         default="us-east-1",
         metadata=_doc(

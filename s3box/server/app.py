@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import random
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -22,6 +23,7 @@ from s3box import __version__
 from s3box.protocol import xml
 from s3box.protocol.errors import S3Error
 from s3box.protocol.routing import ADMIN_PREFIX, route, split_path
+from s3box.server import affinity
 from s3box.server.auth import authenticate
 from s3box.server.http import ClientDisconnected, Receive, RequestContext, Response, Send
 from s3box.server.lifecycle import Lifecycle
@@ -42,12 +44,19 @@ access_log = logging.getLogger("s3box.access")
 _HEAD_METHODS = frozenset({"HEAD"})
 
 
+# Request ids identify a request in logs and error bodies; they need to be unique, not
+# secret. A generator seeded from os.urandom makes them without a system call per
+# request (a system call on the event loop thread also hands the GIL to a worker).
+_ids = random.Random()
+os.register_at_fork(after_in_child=_ids.seed)
+
+
 def _request_id() -> str:
-    return os.urandom(8).hex().upper()
+    return f"{_ids.getrandbits(64):016X}"
 
 
 def _host_id() -> str:
-    return base64.b64encode(os.urandom(24)).decode("ascii")
+    return base64.b64encode(_ids.getrandbits(192).to_bytes(24, "big")).decode("ascii")
 
 
 class S3App:
@@ -64,6 +73,7 @@ class S3App:
                 sqlite_repair_cache_capacity=storage.sqlite_repair_cache_capacity,
                 fsync=storage.fsync,
             ),
+            bulk_initializer=affinity.unpin,
         )
         self.region: str = getattr(config, "region", "us-east-1")
         self.handlers: dict[str, Handler] = {}
@@ -97,6 +107,11 @@ class S3App:
 
     async def startup(self) -> None:
         if not self.started:
+            if self.config.pin_event_loop:
+                # Runs on the event loop thread, before the engine starts its threads.
+                cpu = affinity.pin_current_thread()
+                if cpu is not None:
+                    log.debug("event loop thread pinned to CPU %d", cpu)
             await self.engine.start()
             self.lifecycle.start()
             self.started = True

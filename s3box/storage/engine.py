@@ -51,6 +51,7 @@ from s3box.storage.fsutil import (
     read_file,
     rename_exchange,
     rename_noreplace,
+    unique_name,
     write_all,
     write_file,
 )
@@ -217,13 +218,22 @@ class Engine:
         clock: Callable[[], float] = time.time,
         hash_fn: layout.HashFn = layout.key_hash,
         threads: int = 32,
+        bulk_initializer: Callable[[], None] | None = None,
     ) -> None:
+        """`bulk_initializer` runs in each thread of the pool that streams large bodies
+        (writes with their hashes, reads of files): the server uses it to let those
+        threads run on every CPU while the rest stay next to the event loop."""
         self.base_dir = Path(base_dir)
         self.options = options or EngineOptions()
         self._buckets_dir = str(self.base_dir / "buckets")
         self._clock = clock
         self._hash = hash_fn
+        # Small steps (lookups, small PUTs, SQLite) and large-body streaming use separate
+        # pools, so their threads can be placed differently (see bulk_initializer).
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="s3box-storage")
+        self._bulk = ThreadPoolExecutor(
+            threads, thread_name_prefix="s3box-bulk", initializer=bulk_initializer
+        )
         self._locks = KeyLocks()
         self._cache = MetaCache(self.options.meta_cache_capacity)
         self._repaired = RepairSuppression(self.options.sqlite_repair_cache_capacity)
@@ -284,6 +294,7 @@ class Engine:
             await asyncio.gather(task, return_exceptions=True)
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self._pool.shutdown, True)
+        await loop.run_in_executor(None, self._bulk.shutdown, True)
         for b in self._buckets.values():
             b.close_index()
         self._buckets.clear()
@@ -429,7 +440,7 @@ class Engine:
         b = self._bucket(bucket)
         path, fd = await self._run(self._open_staging_sync, b)
         return FileStagedWrite(
-            self._pool,
+            self._bulk,
             bucket=bucket,
             key=key,
             dir_path=path,
@@ -441,7 +452,7 @@ class Engine:
         )
 
     def _open_staging_sync(self, b: _Bucket) -> tuple[str, int]:
-        path = os.path.join(b.staging_put, new_id())
+        path = os.path.join(b.staging_put, unique_name())
         try:
             os.mkdir(path)
         except FileNotFoundError:
@@ -506,7 +517,7 @@ class Engine:
             )
 
         def stage(b: _Bucket) -> str:
-            path = os.path.join(b.staging_put, new_id())
+            path = os.path.join(b.staging_put, unique_name())
             try:
                 os.mkdir(path)
             except FileNotFoundError:
@@ -537,8 +548,9 @@ class Engine:
         ck = (bucket, key)
         try:
             async with self._locks.hold(ck):
+                hint = self._cache.get(ck)
                 pub = await self._run(
-                    self._publish_sync, b, key, staged_dir, make, condition, stage
+                    self._publish_sync, b, key, staged_dir, make, condition, stage, hint
                 )
                 self._cache.set(ck, CachedObject(pub.meta, pub.path, pub.ino))
                 self._repaired.discard(ck)
@@ -554,6 +566,7 @@ class Engine:
         make: Callable[[ObjectMeta | None, float], ObjectMeta],
         condition: WriteCondition | None,
         stage: Callable[[_Bucket], str] | None,
+        hint: CachedObject | None = None,
     ) -> _Published:
         if stage is not None:
             staged_dir = stage(b)
@@ -561,7 +574,7 @@ class Engine:
         faults.hit("publish.staged")
         try:
             leaf, h = self._leaf(b, key)
-            old = resolver.find(leaf, h, key)
+            old = self._found_from_hint(hint) or resolver.find(leaf, h, key)
             _check_condition(condition, old.meta if old else None)
             meta = make(old.meta if old else None, self._clock())
             fsync = self.options.fsync
@@ -611,7 +624,7 @@ class Engine:
         processed; see docs/storage.md)."""
         fsync = self.options.fsync
         if old is not None:
-            trash = os.path.join(b.trash, new_id())
+            trash = os.path.join(b.trash, unique_name())
             if rename_exchange(staged, old.path):
                 faults.hit("overwrite.after_exchange")
                 os.rename(staged, trash)
@@ -752,7 +765,7 @@ class Engine:
             if cached is not None:
                 got = await self._run(self._open_cached_sync, cached, prefetch_limit)
                 if got is not None:
-                    return Handle(self._pool, self.options.buffer_size, got[0], got[1], got[2])
+                    return Handle(self._bulk, self.options.buffer_size, got[0], got[1], got[2])
             token = self._cache.token()
             found, agrees, data = await self._run(self._open_sync, b, key, prefetch_limit)
             await self._after_lookup(b, key, found, agrees, token)
@@ -760,7 +773,7 @@ class Engine:
             self._leave(b)
         if found is None:
             raise NoSuchKey(key=key)
-        return Handle(self._pool, self.options.buffer_size, found.meta, found.fd, data)
+        return Handle(self._bulk, self.options.buffer_size, found.meta, found.fd, data)
 
     def _open_cached_sync(
         self, cached: CachedObject, prefetch_limit: int
@@ -908,6 +921,21 @@ class Engine:
             errors[key_of[path]] = err
         return errors
 
+    @staticmethod
+    def _found_from_hint(hint: CachedObject | None) -> Found | None:
+        """The cached live directory, if the path still holds the very directory
+        the entry named (same inode). Published directories never change in
+        place, so its cached metadata is then exact: no listing, no meta.json
+        read. Otherwise None (the caller looks the key up on disk)."""
+        if hint is None:
+            return None
+        try:
+            if os.lstat(hint.path).st_ino == hint.ino:
+                return Found(hint.path, hint.meta, hint.ino)
+        except OSError:
+            pass
+        return None
+
     def _live_path(self, b: _Bucket, key: str, hint: CachedObject | None) -> str | None:
         """The key's live directory. A cache entry is trusted when the path
         still holds the very directory it named (same inode): published
@@ -927,7 +955,7 @@ class Engine:
         failed: dict[str, OSError] = {}
         for path in paths:
             try:
-                os.rename(path, os.path.join(b.trash, new_id()))
+                os.rename(path, os.path.join(b.trash, unique_name()))
             except FileNotFoundError:
                 pass
             except OSError as e:
@@ -1057,7 +1085,7 @@ class Engine:
     def _link_parts_sync(self, b: _Bucket, src: Found) -> str:
         """A staging dir holding hard links to the source's part files, taken
         relative to the source's open dir fd (so it is exactly that version)."""
-        path = os.path.join(b.staging_put, new_id())
+        path = os.path.join(b.staging_put, unique_name())
         try:
             os.mkdir(path)
         except FileNotFoundError:
@@ -1107,7 +1135,7 @@ class Engine:
         b = self._bucket(bucket)
         path, name, fd = await self._run(self._open_part_sync, b, key, upload_id, part_number)
         return PartWrite(
-            self._pool,
+            self._bulk,
             bucket=bucket,
             key=key,
             dir_path=path,
@@ -1200,7 +1228,7 @@ class Engine:
             info = multipart.load(b.staging_multipart, upload_id, key)
             upath = multipart.upload_dir(b.staging_multipart, upload_id)
             chosen = multipart.choose_parts(multipart.list_parts(upath), parts, min_part_size)
-            obj = os.path.join(b.staging_put, new_id())
+            obj = os.path.join(b.staging_put, unique_name())
             os.mkdir(obj)
             try:
                 state["records"] = multipart.link_into(upath, chosen, obj)
@@ -1239,7 +1267,7 @@ class Engine:
         maintenance deletes it. Its data files are linked from the object."""
         path = multipart.upload_dir(b.staging_multipart, upload_id)
         try:
-            os.rename(path, os.path.join(b.trash, new_id()))
+            os.rename(path, os.path.join(b.trash, unique_name()))
         except FileNotFoundError:
             raise NoSuchUpload(upload_id=upload_id) from None
 

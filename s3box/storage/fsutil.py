@@ -11,6 +11,7 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import random
 import secrets
 import sys
 from collections.abc import Callable
@@ -129,8 +130,20 @@ def read_file(path: str, *, dir_fd: int | None = None) -> bytes:
 
 
 def new_id() -> str:
-    """An unguessable id, safe as a directory name (staging, trash, uploads)."""
+    """An unguessable id, safe as a directory name (upload ids: clients hold them)."""
     return secrets.token_hex(16)
+
+
+# Names of staging and trash directories only need to be unique, not secret: 128 bits from
+# a generator seeded from os.urandom (again in a forked child) cost no system call, where
+# os.urandom costs one and, in a worker thread, a GIL release and re-acquire.
+_names = random.Random()
+os.register_at_fork(after_in_child=_names.seed)
+
+
+def unique_name() -> str:
+    """A unique name for a staging, trash or temporary file or directory (not secret)."""
+    return f"{_names.getrandbits(128):032x}"
 
 
 def makedirs_tracked(path: str) -> list[str]:

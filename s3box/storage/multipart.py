@@ -21,7 +21,7 @@ from s3box.storage.errors import (
     InvalidPartOrder,
     NoSuchUpload,
 )
-from s3box.storage.fsutil import fsync_dir, new_id, read_file, write_file
+from s3box.storage.fsutil import fsync_dir, new_id, read_file, unique_name, write_file
 from s3box.storage.meta import ObjectFields, PartRecord, StagedPart, UploadInfo
 
 UPLOAD_JSON = "upload.json"
@@ -64,7 +64,7 @@ def load(staging_multipart: str, upload_id: str, key: str | None) -> UploadInfo:
 
 def part_file_name(number: int) -> str:
     """A fresh data file name for an attempt at part `number`."""
-    return f"data-{number}-{new_id()}"
+    return f"data-{number}-{unique_name()}"
 
 
 def commit_part(path: str, part: PartRecord, file: str, fsync: bool) -> None:
@@ -76,7 +76,7 @@ def commit_part(path: str, part: PartRecord, file: str, fsync: bool) -> None:
         old = StagedPart.from_json(read_file(final)).file
     except (FileNotFoundError, ValueError, KeyError):
         pass
-    tmp = os.path.join(path, f"tmp-{new_id()}.json")
+    tmp = os.path.join(path, f"tmp-{unique_name()}.json")
     write_file(tmp, StagedPart(part, file).to_json(), fsync=fsync)
     os.replace(tmp, final)
     if fsync:

@@ -73,3 +73,63 @@ def test_startup_banner_names_the_server(server: S3BoxProcess) -> None:
     text = Path(server.log_path).read_text()
     assert "listening on http://127.0.0.1:" in text
     assert "server=" in text
+
+
+def _thread_cpu_sets(pid: int) -> list[frozenset[int]]:
+    """The CPU set of every thread of pid and of its child processes (granian's workers)."""
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    sets = []
+    for p in pids:
+        for task in Path(f"/proc/{p}/task").iterdir():
+            try:
+                status = (task / "status").read_text()
+            except OSError:
+                continue  # the thread ended meanwhile
+            line = next(x for x in status.splitlines() if x.startswith("Cpus_allowed_list:"))
+            cpus: set[int] = set()
+            for part in line.split(":", 1)[1].strip().split(","):
+                lo, _, hi = part.partition("-")
+                cpus.update(range(int(lo), int(hi or lo) + 1))
+            sets.append(frozenset(cpus))
+    return sets
+
+
+def _exercise(endpoint: str) -> None:
+    s3 = make_client(endpoint)
+    s3.create_bucket(Bucket="pin")
+    s3.put_object(Bucket="pin", Key="small", Body=b"x" * 100)
+    s3.put_object(Bucket="pin", Key="big", Body=os.urandom(3 * 1024 * 1024))
+    assert s3.get_object(Bucket="pin", Key="small")["Body"].read() == b"x" * 100
+    s3.delete_object(Bucket="pin", Key="small")
+    s3.delete_object(Bucket="pin", Key="big")
+    s3.delete_bucket(Bucket="pin")
+
+
+def test_event_loop_threads_are_pinned_to_one_cpu_by_default(server: S3BoxProcess) -> None:
+    _exercise(server.endpoint)
+    allowed = frozenset(os.sched_getaffinity(0))
+    sets = _thread_cpu_sets(server.proc.pid)
+    narrowed = {s for s in sets if s != allowed}
+    if len(allowed) < 2:
+        assert not narrowed
+        return
+    # The event loop thread and the small-step workers share one CPU; the large-body
+    # threads (and the server's own) keep every CPU.
+    assert len(narrowed) == 1, sets
+    (pinned,) = narrowed
+    assert len(pinned) == 1 and pinned <= allowed
+    assert sum(s == pinned for s in sets) >= 2  # the loop thread and at least one worker
+    assert allowed in sets
+
+
+def test_pin_event_loop_false_leaves_every_thread_on_every_cpu(tmp_path: Path) -> None:
+    proc = start_s3box(tmp_path, env={"S3BOX_PIN_EVENT_LOOP": "false"})
+    try:
+        _exercise(proc.endpoint)
+        allowed = frozenset(os.sched_getaffinity(0))
+        assert set(_thread_cpu_sets(proc.proc.pid)) == {allowed}
+    finally:
+        assert proc.stop() == 0
