@@ -171,6 +171,13 @@ def _load_metrics(prefix: str, result: LoadResult) -> Results:
     return out
 
 
+def settle_page_cache() -> None:
+    """Untimed: write back the dirty pages earlier scenarios left (sync), so a large
+    write is not throttled by another scenario's (or another target's) backlog. On a
+    small VM, 1-2 GB of dirty data left over slowed a 1 GiB PUT by up to a third."""
+    os.sync()
+
+
 def content_md5(body: bytes) -> str:
     return base64.b64encode(hashlib.md5(body).digest()).decode()
 
@@ -225,6 +232,7 @@ def _size_label(size: int) -> str:
 
 def big_put(server: RunningServer, profile: Profile) -> Results:
     ensure_bucket(server, BIG_BUCKET)
+    settle_page_cache()
     deadline = time.monotonic() + profile.big_time_limit_s
     with server.connect() as conn, server.sampler.window() as window:
         started = time.perf_counter()
@@ -480,6 +488,7 @@ def _part_sizes(total: int, part: int) -> list[int]:
 
 def multipart_upload(server: RunningServer, profile: Profile) -> Results:
     ensure_bucket(server, MP_BUCKET)
+    settle_page_cache()
     deadline = time.monotonic() + profile.big_time_limit_s
     sizes = _part_sizes(profile.multipart_bytes, profile.multipart_part_bytes)
     with server.connect(timeout=120.0) as conn, server.sampler.window() as window:
