@@ -562,7 +562,6 @@ def build_scenarios(profile: Profile) -> list[Scenario]:
                 Metric("big_put.peak_rss_mib", f"PUT {big} server peak RSS", "MiB", False),
             ),
             big_put,
-            repeat=False,
         ),
         Scenario(
             "big_get",
@@ -571,7 +570,6 @@ def build_scenarios(profile: Profile) -> list[Scenario]:
                 Metric("big_get.peak_rss_mib", f"GET {big} server peak RSS", "MiB", False),
             ),
             big_get,
-            repeat=False,
         ),
         Scenario(
             "list_full",
@@ -632,7 +630,6 @@ def build_scenarios(profile: Profile) -> list[Scenario]:
                 Metric("multipart.peak_rss_mib", "multipart server peak RSS", "MiB", False),
             ),
             multipart_upload,
-            repeat=False,
         ),
     ]
     scenarios += [complete_scenario(parts) for parts in profile.complete_part_counts]

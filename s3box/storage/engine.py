@@ -82,7 +82,7 @@ class Hasher(Protocol):
     """Anything with hashlib's update(); the engine feeds it every body byte
     in order, from a worker thread, concurrently with the file write."""
 
-    def update(self, data: bytes | bytearray | memoryview, /) -> None: ...
+    def update(self, data: bytes | bytearray, /) -> None: ...
 
 
 @dataclass(slots=True)

@@ -3,10 +3,7 @@
 Buffers up to buffer_size bytes, then writes the buffer, feeds MD5 and each
 extra hasher, each in its own worker-thread task (awaited together, so they run
 on separate cores); the next buffer fills while the previous one flushes.
-Memory per transfer stays within two buffers, taken from a small pool of
-reusable fixed-size buffers: each byte is copied once into a buffer whose pages
-are already mapped (no growth, no reallocation, no page faults per MiB). No
-publishing, SQLite or HTTP.
+Memory per transfer stays within two buffers. No publishing, SQLite or HTTP.
 """
 
 from __future__ import annotations
@@ -24,30 +21,9 @@ from s3box.storage.meta import StagedResult
 
 
 class _Hasher(Protocol):
-    # Fed the filled buffer itself (no one writes to it until the flush is done):
+    # Fed the filled buffer itself (a bytearray no one writes to any more):
     # hashlib and the checksum hashers take any buffer, so no copy is made.
-    def update(self, data: bytes | bytearray | memoryview, /) -> None: ...
-
-
-class _BufferPool:
-    """Idle fixed-size buffers kept for the next transfer (at most `keep` per size).
-    Used from the event loop thread only."""
-
-    def __init__(self, keep: int = 16) -> None:
-        self._keep = keep
-        self._free: dict[int, list[bytearray]] = {}
-
-    def take(self, size: int) -> bytearray:
-        free = self._free.get(size)
-        return free.pop() if free else bytearray(size)
-
-    def give(self, buf: bytearray) -> None:
-        free = self._free.setdefault(len(buf), [])
-        if len(free) < self._keep:
-            free.append(buf)
-
-
-_buffers = _BufferPool()
+    def update(self, data: bytes | bytearray, /) -> None: ...
 
 
 class FileStagedWrite:
@@ -81,9 +57,7 @@ class FileStagedWrite:
         self._buffer_size = buffer_size
         self._fsync = fsync
         self._owns_dir = owns_dir
-        # [the buffer being filled, the one in flight or idle]; taken on first use.
-        self._bufs: list[bytearray] = []
-        self._fill = 0
+        self._buf = bytearray()
         self._size = 0
         self._inflight: asyncio.Future[Any] | None = None
         self._result: StagedResult | None = None
@@ -101,27 +75,16 @@ class FileStagedWrite:
             raise ValueError("write after finish/abort")
         if not data:
             return
-        size = self._buffer_size
-        if not self._fill and len(data) >= size:
-            await self._flush(data)  # immutable bytes: written and hashed as they are
+        if not self._buf and len(data) >= self._buffer_size:
+            await self._flush(data)
             return
-        if not self._bufs:
-            self._bufs = [_buffers.take(size), _buffers.take(size)]
-        src = memoryview(data)
-        while src:
-            buf = self._bufs[0]
-            take = min(len(src), size - self._fill)
-            buf[self._fill : self._fill + take] = src[:take]
-            self._fill += take
-            src = src[take:]
-            if self._fill == size:
-                self._fill = 0
-                # _flush waits for the other buffer's flight, then flies this one:
-                # the other buffer is free to fill.
-                await self._flush(buf)
-                self._bufs.reverse()
+        self._buf += data
+        if len(self._buf) >= self._buffer_size:
+            # Hand the buffer itself to the flush (no copy) and start a new one.
+            chunk, self._buf = self._buf, bytearray()
+            await self._flush(chunk)
 
-    async def _flush(self, chunk: bytes | bytearray | memoryview) -> None:
+    async def _flush(self, chunk: bytes | bytearray) -> None:
         """Wait for the previous flush, then start this one in the background."""
         await self._wait_inflight()
         fd = self._fd
@@ -141,24 +104,15 @@ class FileStagedWrite:
             return self._result
         if self._aborted:
             raise ValueError("finish after abort")
-        if self._fill:
-            n, self._fill = self._fill, 0
-            await self._flush(memoryview(self._bufs[0])[:n])
+        if self._buf:
+            chunk, self._buf = self._buf, bytearray()
+            await self._flush(chunk)
         await self._wait_inflight()
-        self._release_buffers()
         fd, self._fd = self._fd, None
         assert fd is not None
         await self._run(_close, fd, self._fsync)
         self._result = StagedResult(size=self._size, md5_hex=self._md5.hexdigest())
         return self._result
-
-    def _release_buffers(self) -> None:
-        # Only once no flight reads them (after _wait_inflight). A flight cancelled
-        # mid-way may still read a buffer in its thread: it only feeds this aborted
-        # transfer, never the one that takes the buffer next.
-        bufs, self._bufs = self._bufs, []
-        for buf in bufs:
-            _buffers.give(buf)
 
     async def abort(self) -> None:
         if self._aborted:
@@ -168,7 +122,6 @@ class FileStagedWrite:
             await self._wait_inflight()
         except Exception:
             pass
-        self._release_buffers()
         fd, self._fd = self._fd, None
         await self._run(self._remove, fd)
 
