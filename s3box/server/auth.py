@@ -65,9 +65,9 @@ def authenticate(ctx: RequestContext) -> None:
     ctx.auth = result
     ctx.access_key = result.access_key
     if (
-        result.expected_sha256 is not None
+        _has_body(ctx.headers)
         and ctx.operation not in PAYLOAD_OPERATIONS
-        and _has_body(ctx.headers)
+        and result.expected_sha256 is not None
     ):
         ctx.receive = _verifying_receive(ctx.receive, result)
 

@@ -620,3 +620,14 @@ def test_repeated_signed_header_values_are_joined_in_arrival_order() -> None:
     with pytest.raises(S3Error) as info:
         sigv4.verify_request("GET", "/bucket/key", "", once, lookup, now)
     assert info.value.code == "SignatureDoesNotMatch"
+
+
+@settings(max_examples=300)
+@given(st.binary(min_size=0, max_size=130), st.text(max_size=400))
+def test_sign_is_hmac_sha256(key: bytes, message: str) -> None:
+    import hashlib
+    import hmac
+
+    expected = hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+    assert sigv4.sign(key, message) == expected
+    assert sigv4.sign(key, message) == expected  # the cached key states are not consumed
