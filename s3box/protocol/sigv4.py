@@ -373,10 +373,10 @@ def canonical_headers(
     lines = []
     for name in signed_headers:
         if name == "host" and host_override is not None:
-            value = " ".join(host_override.split())
+            value = _fold_value(host_override)
         elif headers is None:
             one = single.get(name) if single is not None else None
-            value = "" if one is None else " ".join(one.split())
+            value = "" if one is None else _fold_value(one)
         else:
             values = headers.get(name)
             value = "" if values is None else ",".join(_fold_value(v) for v in values)

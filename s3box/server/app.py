@@ -24,7 +24,7 @@ from s3box.protocol import xml
 from s3box.protocol.errors import S3Error
 from s3box.protocol.routing import ADMIN_PREFIX, route, split_path
 from s3box.server import affinity
-from s3box.server.auth import authenticate
+from s3box.server.auth import authenticate, secret_lookup
 from s3box.server.http import ClientDisconnected, Receive, RequestContext, Response, Send
 from s3box.server.lifecycle import Lifecycle
 from s3box.server.logging import BandwidthMeter
@@ -75,6 +75,8 @@ class S3App:
             ),
             bulk_initializer=affinity.unpin,
         )
+        # Config is frozen: the access key -> secret table is built once.
+        self.secret_lookup = secret_lookup(config.auth.credentials)
         self.region: str = getattr(config, "region", "us-east-1")
         self.handlers: dict[str, Handler] = {}
         self.admin_handlers: dict[tuple[str, str], Handler] = {}

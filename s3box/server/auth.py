@@ -42,7 +42,7 @@ def authenticate(ctx: RequestContext) -> None:
     if not needs_signature(ctx):
         return
     auth_cfg = ctx.app.config.auth
-    lookup = _secret_lookup(auth_cfg.credentials)
+    lookup = ctx.app.secret_lookup
     try:
         result = verify_request(
             ctx.method,
@@ -79,19 +79,9 @@ def _has_body(headers: Mapping[str, str]) -> bool:
     return length not in ("", "0")
 
 
-_lookups: dict[int, tuple[tuple[Credential, ...], Callable[[str], str | None]]] = {}
-
-
-def _secret_lookup(credentials: tuple[Credential, ...]) -> Callable[[str], str | None]:
-    """access key -> secret, built once per credential list (Config is frozen, so the
-    tuple's identity names it: no hashing of every credential on every request)."""
-    entry = _lookups.get(id(credentials))
-    if entry is not None and entry[0] is credentials:
-        return entry[1]
+def secret_lookup(credentials: tuple[Credential, ...]) -> Callable[[str], str | None]:
+    """access key -> secret for a credential list (the app builds it once)."""
     table: Mapping[str, str] = {c.access_key: c.secret_key for c in credentials}
-    if len(_lookups) > 8:
-        _lookups.clear()
-    _lookups[id(credentials)] = (credentials, table.get)
     return table.get
 
 

@@ -940,13 +940,7 @@ class Engine:
         """The key's live directory. A cache entry is trusted when the path
         still holds the very directory it named (same inode): published
         directories never change in place, so no meta.json read is needed."""
-        if hint is not None:
-            try:
-                if os.lstat(hint.path).st_ino == hint.ino:
-                    return hint.path
-            except FileNotFoundError:
-                pass
-        f = self._find(b, key)
+        f = self._found_from_hint(hint) or self._find(b, key)
         return f.path if f is not None else None
 
     def _trash_dirs(self, b: _Bucket, paths: Sequence[str]) -> dict[str, OSError]:
