@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
+from bench.fs_settle import SettleResult, settle_filesystem
 from bench.loadgen import ProtocolError
 from bench.report import Collector, table, write_json
 from bench.scenarios import (
@@ -122,6 +126,8 @@ class Bench:
         self.servers: dict[str, RunningServer] = {}
         self.collector = Collector(targets)
         self.failures: list[str] = []
+        self.probe_dir: Path | None = None
+        self.fs_settle: SettleResult | None = None
 
     def server(self, target: str) -> RunningServer:
         server = self.servers.get(target)
@@ -138,6 +144,7 @@ class Bench:
     def run(self, scenarios: list[Scenario]) -> None:
         for target in self.targets:
             self.server(target)
+        self.settle_filesystem()
         for scenario in scenarios:
             for metric in scenario.metrics:
                 self.collector.declare(metric)
@@ -170,6 +177,20 @@ class Bench:
         elapsed = time.perf_counter() - started
         log(f"  {scenario.name:<16} r{round_index + 1} {target:<14} {shown}  [{elapsed:.1f} s]")
 
+    def settle_filesystem(self) -> None:
+        """Untimed: wait out a file system still busy with an earlier mass deletion
+        (bench/fs_settle.py), probing next to the targets' data dirs."""
+        self.probe_dir = Path(tempfile.mkdtemp(prefix="s3box-bench-fsprobe-"))
+        self.fs_settle = settle_filesystem(self.probe_dir, report=lambda m: log(f"  {m}"))
+        log(
+            f"file system: {self.fs_settle.create_us:.0f} us per create"
+            + (
+                f" after waiting {self.fs_settle.waited_s:.0f} s"
+                if self.fs_settle.probes > 1
+                else ""
+            )
+        )
+
     def timed_out(self, scenario: Scenario, target: str) -> bool:
         return any(
             "timeout" in self.collector.values.get(m.key, {}).get(target, [])
@@ -189,6 +210,9 @@ class Bench:
         for server in self.servers.values():
             server.remove_workdir()
         self.servers.clear()
+        if self.probe_dir is not None:
+            shutil.rmtree(self.probe_dir, ignore_errors=True)
+            self.probe_dir = None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -252,6 +276,7 @@ def report(
             "failures": bench.failures,
             "interrupted": interrupted,
             "duration_s": round(time.perf_counter() - started, 1),
+            "fs_settle": dataclasses.asdict(bench.fs_settle) if bench.fs_settle else None,
         },
     )
     log(f"results written to {path} ({time.perf_counter() - started:.0f} s)")

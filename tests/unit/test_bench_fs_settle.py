@@ -1,0 +1,75 @@
+"""The benchmark's file-system settle step: probe, wait while creates are slow, give up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.fs_settle import probe_create_us, settle_filesystem
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_probe_creates_files_and_deletes_none(tmp_path: Path) -> None:
+    cost = probe_create_us(tmp_path, files=10)
+    assert cost > 0
+    (sub,) = tmp_path.iterdir()
+    assert sorted(p.name for p in sub.iterdir()) == sorted(f"f{i}" for i in range(10))
+
+
+def test_quiet_file_system_costs_one_probe(tmp_path: Path) -> None:
+    fake = FakeTime()
+    messages: list[str] = []
+    result = settle_filesystem(
+        tmp_path,
+        probe=lambda d: 20.0,
+        sleep=fake.sleep,
+        clock=fake.clock,
+        report=messages.append,
+    )
+    assert result.quiet and result.probes == 1 and result.waited_s == 0
+    assert fake.sleeps == [] and messages == []
+
+
+def test_waits_until_creates_are_cheap_again(tmp_path: Path) -> None:
+    fake = FakeTime()
+    costs = iter([150.0, 120.0, 90.0, 18.0])
+    messages: list[str] = []
+    result = settle_filesystem(
+        tmp_path,
+        probe=lambda d: next(costs),
+        sleep=fake.sleep,
+        clock=fake.clock,
+        interval_s=10.0,
+        report=messages.append,
+    )
+    assert result.quiet and result.probes == 4
+    assert result.waited_s == 30.0 and result.create_us == 18.0
+    assert len(messages) == 1 and "150 us per create" in messages[0]
+
+
+def test_gives_up_after_the_bound_and_says_so(tmp_path: Path) -> None:
+    fake = FakeTime()
+    messages: list[str] = []
+    result = settle_filesystem(
+        tmp_path,
+        probe=lambda d: 100.0,
+        sleep=fake.sleep,
+        clock=fake.clock,
+        max_wait_s=35.0,
+        interval_s=10.0,
+        report=messages.append,
+    )
+    assert not result.quiet
+    assert result.waited_s <= 35.0 and result.probes == 4
+    assert "still slow" in messages[-1]
