@@ -8,6 +8,7 @@ failure into S3Error MalformedXML. No I/O here, and never a DTD or an entity.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -758,13 +759,29 @@ def _invalid_tag(message: str) -> S3Error:
     return S3Error("InvalidTag", message)
 
 
+_TAG_SYMBOLS = frozenset("_.:/=+-@")
+
+
+def _tag_text_ok(text: str) -> bool:
+    """AWS's tag pattern `[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*`: letters, separators (spaces),
+    numbers and `_ . : / = + - @`. S3 answers InvalidTag for anything else (a comma or
+    parentheses in a value, for instance)."""
+    for ch in text:
+        if ch.isalnum() or ch in _TAG_SYMBOLS:
+            continue
+        if unicodedata.category(ch)[0] not in "LZN":
+            return False
+    return True
+
+
 def check_tags(pairs: Iterable[tuple[str, str]], max_tags: int = MAX_OBJECT_TAGS) -> dict[str, str]:
     """Tag pairs in request order -> {key: value}, within S3's limits.
 
     Limits from "Categorizing your storage using tags" (S3 User Guide): up to
     10 tags per object (50 per bucket), keys of 1 to 128 and values up to 256
     Unicode characters, keys unique; violations are InvalidTag. Keys starting
-    with "aws:" are reserved for AWS and rejected likewise. Shared by the
+    with "aws:" are reserved for AWS and rejected likewise, and so are characters
+    outside AWS's tag pattern (see _tag_text_ok). Shared by the
     Tagging body and the x-amz-tagging header.
     """
     tags: dict[str, str] = {}
@@ -779,6 +796,10 @@ def check_tags(pairs: Iterable[tuple[str, str]], max_tags: int = MAX_OBJECT_TAGS
             raise _invalid_tag("The TagValue you have provided is too long, max 256")
         if key.startswith("aws:"):
             raise _invalid_tag("Your TagKey cannot be prefixed with aws:")
+        if not _tag_text_ok(key):
+            raise _invalid_tag("The TagKey you have provided is invalid")
+        if not _tag_text_ok(value):
+            raise _invalid_tag("The TagValue you have provided is invalid")
         tags[key] = value
     if len(tags) > max_tags:
         what = "Object" if max_tags == MAX_OBJECT_TAGS else "Bucket"

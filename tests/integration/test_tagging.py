@@ -144,6 +144,7 @@ def test_copy_object_rejects_unknown_tagging_directive(s3: Any, bucket: str) -> 
         {"k" * 129: "v"},  # key longer than 128
         {"k": "v" * 257},  # value longer than 256
         {"aws:reserved": "v"},  # reserved prefix
+        {"platform": "metal(x)"},  # outside AWS's tag character set
     ],
 )
 def test_object_tag_limits_are_invalid_tag(s3: Any, bucket: str, tags: dict[str, str]) -> None:

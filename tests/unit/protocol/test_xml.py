@@ -360,8 +360,14 @@ def test_acl_grants_owner_full_control():
 
 
 def test_tagging_renders_and_parses_back():
-    tags = {"a": "1", "k&<": "v\t>"}
+    tags = {"a": "1", "k:=/": "v + @ é", "empty": ""}
     assert parse_tagging(render_tagging(tags)) == tags
+
+
+def test_tagging_render_escapes_markup():
+    root = parse(render_tagging({"k&<": "v>"}))
+    assert text(root, "TagSet/Tag/Key") == "k&<"
+    assert text(root, "TagSet/Tag/Value") == "v>"
 
 
 def test_delete_result_verbose_and_errors():

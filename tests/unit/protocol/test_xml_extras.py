@@ -136,12 +136,22 @@ def test_copy_object_result_carries_checksum_type() -> None:
         ([("", "v")], 10),
         ([(str(i), "v") for i in range(11)], 10),
         ([(str(i), "v") for i in range(51)], xml.MAX_BUCKET_TAGS),
+        ([("platform", "metal,openstack")], 10),
+        ([("name", "csv (daily)")], 10),
+        ([("k#", "v")], 10),
+        ([("k", "a\tb")], 10),
+        ([("k", "semi;colon")], 10),
     ],
 )
 def test_check_tags_refuses_what_s3_refuses(pairs: list[tuple[str, str]], max_tags: int) -> None:
     with pytest.raises(S3Error) as exc:
         xml.check_tags(pairs, max_tags)
     assert exc.value.code == "InvalidTag"
+
+
+def test_check_tags_accepts_every_character_of_the_aws_tag_pattern() -> None:
+    value = "Az09 _.:/=+-@ é ü 日本 ٣"
+    assert xml.check_tags([(value[:128], value)]) == {value[:128]: value}
 
 
 def test_check_tags_accepts_the_limits_and_counts_characters_not_bytes() -> None:
