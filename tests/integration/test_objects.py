@@ -273,6 +273,24 @@ def test_copy_object_same_and_cross_bucket(s3, bucket: str) -> None:
     assert s3.get_object(Bucket=other, Key="x/y")["Body"].read() == b"payload"
 
 
+def test_copy_stores_standard_unless_a_class_is_sent(s3, bucket: str) -> None:
+    # S3: "If the x-amz-storage-class header is not used, the copied object will be
+    # stored in the STANDARD Storage Class", whatever the source's class.
+    s3.put_object(Bucket=bucket, Key="ia", Body=b"cold", StorageClass="STANDARD_IA")
+    assert s3.head_object(Bucket=bucket, Key="ia")["StorageClass"] == "STANDARD_IA"
+    s3.copy_object(Bucket=bucket, Key="plain", CopySource={"Bucket": bucket, "Key": "ia"})
+    assert "StorageClass" not in s3.head_object(Bucket=bucket, Key="plain")
+    s3.copy_object(
+        Bucket=bucket,
+        Key="cold",
+        CopySource={"Bucket": bucket, "Key": "ia"},
+        StorageClass="ONEZONE_IA",
+    )
+    assert s3.head_object(Bucket=bucket, Key="cold")["StorageClass"] == "ONEZONE_IA"
+    listed = {o["Key"]: o["StorageClass"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
+    assert listed == {"cold": "ONEZONE_IA", "ia": "STANDARD_IA", "plain": "STANDARD"}
+
+
 def test_copy_with_replace_directive_changes_metadata(s3, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="src", Body=b"payload", Metadata={"a": "1"})
     s3.copy_object(

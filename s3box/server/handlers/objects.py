@@ -361,8 +361,9 @@ async def copy_object(ctx: RequestContext) -> Response:
 
         def derive(src: ObjectMeta, recomputed: ChecksumRecord | None = recomputed) -> ObjectFields:
             """The copy's fields: metadata per x-amz-metadata-directive, tags
-            per x-amz-tagging-directive, the storage class sent (else the
-            source's), the checksum recomputed (else the source's)."""
+            per x-amz-tagging-directive, the storage class sent (else STANDARD,
+            as S3: a copy does not inherit the source's class), the checksum
+            recomputed (else the source's)."""
             if directive == "REPLACE":
                 fields = dataclasses.replace(requested)
             else:
@@ -371,8 +372,7 @@ async def copy_object(ctx: RequestContext) -> Response:
                     headers=dict(src.fields.headers),
                     user_metadata=dict(src.fields.user_metadata),
                 )
-                if "x-amz-storage-class" in ctx.headers:
-                    fields.storage_class = requested.storage_class
+                fields.storage_class = requested.storage_class
             tags = requested.tags if tagging_directive == "REPLACE" else src.fields.tags
             fields.tags = dict(tags)
             fields.checksum = recomputed or src.fields.checksum
