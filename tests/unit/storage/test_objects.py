@@ -66,6 +66,51 @@ def test_streamed_put_round_trips_across_buffer_boundaries(run_engine):
     run_engine(t, options=EngineOptions(buffer_size=16 * 1024))
 
 
+def test_lone_large_put_writes_each_buffer_in_two_halves(run_engine, monkeypatch):
+    """One large transfer alone splits each buffer's write in two (two threads copy
+    into the page cache); two at once keep one write per buffer. Bytes and MD5 are
+    the same either way, and the count of active transfers returns to zero."""
+    from s3box.storage import staging
+    from s3box.storage.engine import EngineOptions
+
+    calls: list[tuple[int, int]] = []
+    real = staging.pwrite_all
+
+    def spy(fd: int, data, offset: int) -> None:
+        calls.append((offset, len(data)))
+        real(fd, data, offset)
+
+    monkeypatch.setattr(staging, "pwrite_all", spy)
+    mib = 1 << 20
+    bodies = [os.urandom(3 * mib + 12_345), os.urandom(2 * mib + 1)]
+
+    async def upload(e: Engine, key: str, body: bytes) -> None:
+        w = await e.open_put("b", key)
+        for i in range(0, len(body), 65_536):
+            await w.write(body[i : i + 65_536])
+        meta = await e.publish_put(w, ObjectFields())
+        assert meta.etag == hashlib.md5(body).hexdigest()
+
+    async def t(e: Engine):
+        await upload(e, "alone", bodies[0])
+        assert await get(e, "alone") == bodies[0]
+        alone = sorted(calls)
+        assert [n for _, n in alone] == [mib // 2] * 6 + [12_345]
+        assert staging.FileStagedWrite.active == 0
+        calls.clear()
+        await asyncio.gather(upload(e, "x", bodies[0]), upload(e, "y", bodies[1]))
+        assert await get(e, "x") == bodies[0] and await get(e, "y") == bodies[1]
+        assert mib in {n for _, n in calls}  # whole buffers while both were in flight
+        assert staging.FileStagedWrite.active == 0
+        w = await e.open_put("b", "gone")
+        await w.write(bodies[1])
+        assert staging.FileStagedWrite.active == 1
+        await w.abort()
+        assert staging.FileStagedWrite.active == 0
+
+    run_engine(t, options=EngineOptions(buffer_size=mib))
+
+
 def test_aborted_streamed_put_leaves_nothing_in_staging(run_engine, tmp_path):
     async def t(e: Engine):
         w = await e.open_put("b", "k")
