@@ -26,6 +26,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from bench.fs_settle import settle_filesystem
 from bench.loadgen import RequestPlan, render_request, run_load
 from bench.servers import HOST, start_s3box_process
 
@@ -129,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     sha = digest.hexdigest()
     results: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory(prefix="s3box-auth-bench-") as tmp:
+        # Small PUTs create inodes: wait out an earlier mass deletion first (fs_settle.py).
+        settle = settle_filesystem(Path(tmp) / "fsprobe", report=print)
+        print(f"file system: {settle.create_us:.0f} us per create")
         servers = [start(mode, Path(tmp)) for mode in ("open", "auth")]
         try:
             for rnd in range(args.rounds):
