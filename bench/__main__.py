@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 from bench.fs_settle import SettleResult, settle_filesystem
@@ -23,10 +20,12 @@ from bench.report import Collector, table, write_json
 from bench.scenarios import (
     FULL,
     QUICK,
+    SMALL_BUCKET,
     Metric,
     Profile,
     Scenario,
     build_scenarios,
+    ensure_bucket,
     profile_summary,
 )
 from bench.servers import TARGETS, RunningServer, TargetError, start_target, venv_bin
@@ -126,7 +125,6 @@ class Bench:
         self.servers: dict[str, RunningServer] = {}
         self.collector = Collector(targets)
         self.failures: list[str] = []
-        self.probe_dir: Path | None = None
         self.fs_settle: SettleResult | None = None
 
     def server(self, target: str) -> RunningServer:
@@ -179,16 +177,20 @@ class Bench:
 
     def settle_filesystem(self) -> None:
         """Untimed: wait out a file system still busy with an earlier mass deletion
-        (bench/fs_settle.py), probing next to the targets' data dirs."""
-        self.probe_dir = Path(tempfile.mkdtemp(prefix="s3box-bench-fsprobe-"))
-        self.fs_settle = settle_filesystem(self.probe_dir, report=lambda m: log(f"  {m}"))
+        (bench/fs_settle.py). The probe creates files where a small PUT does, in the
+        small-object bucket's staging/put of the first s3box target: ext4 places a new
+        inode near its parent directory, so that is where the cost shows."""
+        target = next((t for t in self.targets if t.startswith("s3box")), None)
+        if target is None:
+            return
+        server = self.server(target)
+        ensure_bucket(server, SMALL_BUCKET)
+        probe_in = server.data_dir / "buckets" / SMALL_BUCKET / "staging" / "put"
+        self.fs_settle = settle_filesystem(probe_in, report=lambda m: log(f"  {m}"))
+        waited = self.fs_settle.waited_s
         log(
-            f"file system: {self.fs_settle.create_us:.0f} us per create"
-            + (
-                f" after waiting {self.fs_settle.waited_s:.0f} s"
-                if self.fs_settle.probes > 1
-                else ""
-            )
+            f"file system: {self.fs_settle.probe_us:.0f} us per directory + file"
+            + (f" after waiting {waited:.0f} s" if self.fs_settle.probes > 1 else "")
         )
 
     def timed_out(self, scenario: Scenario, target: str) -> bool:
@@ -210,9 +212,6 @@ class Bench:
         for server in self.servers.values():
             server.remove_workdir()
         self.servers.clear()
-        if self.probe_dir is not None:
-            shutil.rmtree(self.probe_dir, ignore_errors=True)
-            self.probe_dir = None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -130,16 +130,19 @@ def main(argv: list[str] | None = None) -> int:
     sha = digest.hexdigest()
     results: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory(prefix="s3box-auth-bench-") as tmp:
-        # Small PUTs create inodes: wait out an earlier mass deletion first (fs_settle.py).
-        settle = settle_filesystem(Path(tmp) / "fsprobe", report=print)
-        print(f"file system: {settle.create_us:.0f} us per create")
         servers = [start(mode, Path(tmp)) for mode in ("open", "auth")]
+        # Small PUTs create inodes: wait out an earlier mass deletion first, probing where
+        # a PUT creates them (fs_settle.py).
+        probe_in = Path(tmp) / "open" / "buckets" / "bench" / "staging" / "put"
+        settle = settle_filesystem(probe_in, report=print)
+        print(f"file system: {settle.probe_us:.0f} us per directory + file")
         try:
             for rnd in range(args.rounds):
                 order = servers if rnd % 2 == 0 else servers[::-1]
                 for name in ("PUT", "GET"):
                     for server in order:
                         ops, cpu = small(server, name, args.requests)
+                        print(f"  r{rnd + 1} {name} {server.mode:<4} {ops:8,.0f} ops/s", flush=True)
                         r = results.setdefault(server.mode, {})
                         r.setdefault(f"{name} ops/s", []).append(ops)
                         r.setdefault(f"{name} cpu us/op", []).append(cpu)

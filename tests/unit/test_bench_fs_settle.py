@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.fs_settle import probe_create_us, settle_filesystem
+from bench.fs_settle import probe_staging_us, settle_filesystem
 
 
 class FakeTime:
@@ -20,11 +20,12 @@ class FakeTime:
         self.now += seconds
 
 
-def test_probe_creates_files_and_deletes_none(tmp_path: Path) -> None:
-    cost = probe_create_us(tmp_path, files=10)
+def test_probe_makes_staging_like_dirs_and_deletes_nothing(tmp_path: Path) -> None:
+    cost = probe_staging_us(tmp_path, dirs=10)
     assert cost > 0
     (sub,) = tmp_path.iterdir()
-    assert sorted(p.name for p in sub.iterdir()) == sorted(f"f{i}" for i in range(10))
+    assert sorted(p.name for p in sub.iterdir()) == sorted(f"d{i}" for i in range(10))
+    assert all([f.name for f in d.iterdir()] == ["part.1"] for d in sub.iterdir())
 
 
 def test_quiet_file_system_costs_one_probe(tmp_path: Path) -> None:
@@ -54,8 +55,8 @@ def test_waits_until_creates_are_cheap_again(tmp_path: Path) -> None:
         report=messages.append,
     )
     assert result.quiet and result.probes == 4
-    assert result.waited_s == 30.0 and result.create_us == 18.0
-    assert len(messages) == 1 and "150 us per create" in messages[0]
+    assert result.waited_s == 30.0 and result.probe_us == 18.0
+    assert len(messages) == 1 and "150 us per directory + file" in messages[0]
 
 
 def test_gives_up_after_the_bound_and_says_so(tmp_path: Path) -> None:
