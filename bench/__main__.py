@@ -14,7 +14,7 @@ import sys
 import time
 from typing import Any
 
-from bench.fs_settle import SettleResult, settle_filesystem
+from bench.fs_settle import SettleResult, note_cleanup, settle_filesystem
 from bench.loadgen import ProtocolError
 from bench.report import Collector, table, write_json
 from bench.scenarios import (
@@ -209,9 +209,12 @@ class Bench:
     def cleanup(self) -> None:
         if self.servers:
             log("removing the targets' temporary data dirs ...")
+        removed = bool(self.servers)
         for server in self.servers.values():
             server.remove_workdir()
         self.servers.clear()
+        if removed:
+            note_cleanup()
 
 
 def main(argv: list[str] | None = None) -> int:

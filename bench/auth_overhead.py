@@ -26,7 +26,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from bench.fs_settle import settle_filesystem
+from bench.fs_settle import note_cleanup, settle_filesystem
 from bench.loadgen import RequestPlan, render_request, run_load
 from bench.servers import HOST, start_s3box_process
 
@@ -154,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             for server in servers:
                 server.proc.terminate()
                 server.proc.wait(timeout=30)
+    note_cleanup()  # the temporary directory (every object written) is gone now
     # Rounds run back to back in alternating order, so the ratio within a round compares
     # the two servers under the same machine conditions; its median is the figure to quote.
     print("| metric (median) | auth off | auth on | on/off | median of per-round on/off |")

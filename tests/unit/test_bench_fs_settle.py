@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from bench.fs_settle import probe_staging_us, settle_filesystem
+from bench.fs_settle import DELETION_WINDOW_S, note_cleanup, probe_staging_us, settle_filesystem
 
 
 class FakeTime:
@@ -37,6 +38,7 @@ def test_quiet_file_system_costs_one_probe(tmp_path: Path) -> None:
         sleep=fake.sleep,
         clock=fake.clock,
         report=messages.append,
+        marker=tmp_path / "no-marker",
     )
     assert result.quiet and result.probes == 1 and result.waited_s == 0
     assert fake.sleeps == [] and messages == []
@@ -53,6 +55,7 @@ def test_waits_until_creates_are_cheap_again(tmp_path: Path) -> None:
         clock=fake.clock,
         interval_s=10.0,
         report=messages.append,
+        marker=tmp_path / "no-marker",
     )
     assert result.quiet and result.probes == 4
     assert result.waited_s == 30.0 and result.probe_us == 18.0
@@ -70,7 +73,38 @@ def test_gives_up_after_the_bound_and_says_so(tmp_path: Path) -> None:
         max_wait_s=35.0,
         interval_s=10.0,
         report=messages.append,
+        marker=tmp_path / "no-marker",
     )
     assert not result.quiet
     assert result.waited_s <= 35.0 and result.probes == 4
     assert "still slow" in messages[-1]
+
+
+def test_waits_out_the_window_after_a_recent_benchmark_cleanup(tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+    note_cleanup(marker)
+    marker.write_text(f"{time.time() - 100:.0f}\n")  # the cleanup ended 100 s ago
+    fake = FakeTime()
+    messages: list[str] = []
+    result = settle_filesystem(
+        tmp_path,
+        probe=lambda d: 20.0,
+        sleep=fake.sleep,
+        clock=fake.clock,
+        report=messages.append,
+        marker=marker,
+    )
+    assert result.quiet and result.probes == 1
+    (slept,) = fake.sleeps
+    assert abs(slept - (DELETION_WINDOW_S - 100)) < 5
+    assert "deleted its data 100 s ago" in messages[0]
+
+
+def test_an_old_cleanup_costs_no_wait(tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+    marker.write_text(f"{time.time() - 3600:.0f}\n")
+    fake = FakeTime()
+    result = settle_filesystem(
+        tmp_path, probe=lambda d: 20.0, sleep=fake.sleep, clock=fake.clock, marker=marker
+    )
+    assert result.waited_s == 0 and fake.sleeps == []
