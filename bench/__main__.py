@@ -207,14 +207,13 @@ class Bench:
             server.stop(remove=False)
 
     def cleanup(self) -> None:
-        if self.servers:
-            log("removing the targets' temporary data dirs ...")
-        removed = bool(self.servers)
+        if not self.servers:
+            return
+        log("removing the targets' temporary data dirs ...")
         for server in self.servers.values():
             server.remove_workdir()
         self.servers.clear()
-        if removed:
-            note_cleanup()
+        note_cleanup()
 
 
 def main(argv: list[str] | None = None) -> int:

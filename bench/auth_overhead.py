@@ -34,6 +34,7 @@ ACCESS_KEY = "benchkey"
 SECRET_KEY = "benchsecret"
 REGION = "us-east-1"
 KEYS = 1000
+BUCKET = "bench"
 BODY = os.urandom(4096)
 MiB = 1 << 20
 
@@ -79,7 +80,7 @@ def start(mode: str, workdir: Path) -> Server:
     port, proc = start_s3box_process(workdir / mode, env)
     server = Server(mode, port, proc)
     conn = http.client.HTTPConnection(HOST, port, timeout=10)
-    conn.request("PUT", "/bench", headers=dict(signed_headers("PUT", port, "/bench")))
+    conn.request("PUT", f"/{BUCKET}", headers=dict(signed_headers("PUT", port, f"/{BUCKET}")))
     assert conn.getresponse().status == 200
     conn.close()
     return server
@@ -88,7 +89,7 @@ def start(mode: str, workdir: Path) -> Server:
 def small(server: Server, method: str, requests: int) -> tuple[float, float]:
     """ops/s and server CPU microseconds per request."""
     body = BODY if method == "PUT" else b""
-    plan = SignedPlan(method, HOST, server.port, "/bench/obj-{:06d}", KEYS, body=body)
+    plan = SignedPlan(method, HOST, server.port, f"/{BUCKET}/obj-{{:06d}}", KEYS, body=body)
     cpu0 = server.cpu_seconds()
     result = run_load(plan, 16, requests, 60.0)
     cpu = server.cpu_seconds() - cpu0
@@ -98,7 +99,7 @@ def small(server: Server, method: str, requests: int) -> tuple[float, float]:
 
 
 def big_put(server: Server, size: int, sha: str, piece: bytes) -> float:
-    path = "/bench/big"
+    path = f"/{BUCKET}/big"
     conn = http.client.HTTPConnection(HOST, server.port, timeout=600)
     started = time.perf_counter()
     conn.putrequest("PUT", path, skip_accept_encoding=True)
@@ -133,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         servers = [start(mode, Path(tmp)) for mode in ("open", "auth")]
         # Small PUTs create inodes: wait out an earlier mass deletion first, probing where
         # a PUT creates them (fs_settle.py).
-        probe_in = Path(tmp) / "open" / "buckets" / "bench" / "staging" / "put"
+        probe_in = Path(tmp) / "open" / "buckets" / BUCKET / "staging" / "put"
         settle = settle_filesystem(probe_in, report=print)
         print(f"file system: {settle.probe_us:.0f} us per directory + file")
         try:

@@ -106,8 +106,8 @@ class FileStagedWrite:
         fd = self._fd
         assert fd is not None
         offset = self._size
-        self._size += len(chunk)
         n = len(chunk)
+        self._size += n
         if n >= self._buffer_size and not self._counted:
             self._counted = True
             FileStagedWrite.active += 1

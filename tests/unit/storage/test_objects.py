@@ -92,6 +92,8 @@ def test_lone_large_put_writes_each_buffer_in_two_halves(run_engine, monkeypatch
         assert meta.etag == hashlib.md5(body).hexdigest()
 
     async def t(e: Engine):
+        idle = staging.FileStagedWrite.active  # class-wide: other tests' writes are done
+        assert idle == 0
         await upload(e, "alone", bodies[0])
         assert await get(e, "alone") == bodies[0]
         alone = sorted(calls)
