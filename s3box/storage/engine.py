@@ -630,6 +630,7 @@ class Engine:
                 os.rename(staged, trash)
             else:
                 os.rename(old.path, trash)
+                faults.hit("overwrite.fallback_after_trash")
                 try:
                     os.rename(staged, old.path)
                 except BaseException:

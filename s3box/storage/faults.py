@@ -24,6 +24,7 @@ POINTS: tuple[str, ...] = (
     "publish.after_meta",  # meta.json written in the staged dir
     "publish.after_repair_row",  # repair row committed, nothing published
     "overwrite.after_exchange",  # RENAME_EXCHANGE done: new live, old at the staged path
+    "overwrite.fallback_after_trash",  # no RENAME_EXCHANGE: old live moved to trash only
     "publish.after_rename",  # live directory in place (old one in trash on overwrite)
     "publish.before_ack",  # published and indexed; the client has no answer yet
     # DELETE (Engine._delete_one_sync)

@@ -34,7 +34,10 @@ def _load_renameat2() -> Callable[..., int] | None:
     return fn
 
 
-_renameat2 = _load_renameat2()
+# Test-only: when set, behave as on a platform without renameat2 (the fallback
+# paths run on a filesystem that has it). Never set it outside tests.
+NO_RENAMEAT2_ENV = "S3BOX_TEST_NO_RENAMEAT2"
+_renameat2 = None if os.environ.get(NO_RENAMEAT2_ENV) else _load_renameat2()
 # Flipped off the first time the kernel/filesystem answers EINVAL or ENOSYS, so
 # a filesystem without renameat2 costs one failed syscall per process.
 _exchange_supported = _renameat2 is not None

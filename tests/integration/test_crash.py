@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from s3box.storage.engine import Engine
+from s3box.storage.fsutil import NO_RENAMEAT2_ENV
 from s3box.storage.meta import ObjectFields
 from tests.integration.conftest import S3BoxProcess, start_s3box
 
@@ -145,6 +146,15 @@ OVERWRITE = {
     "publish.after_rename@2": md5(NEW),
     "publish.before_ack@2": md5(NEW),
 }
+# The same without renameat2 (S3BOX_TEST_NO_RENAMEAT2): live -> trash, then staged ->
+# live. A crash between the two leaves the key absent (docs/storage.md, "Fallback").
+OVERWRITE_FALLBACK = {
+    "publish.staged@2": md5(OLD),
+    "publish.after_repair_row@2": md5(OLD),
+    "overwrite.fallback_after_trash": None,
+    "publish.after_rename@2": md5(NEW),
+    "publish.before_ack@2": md5(NEW),
+}
 DELETE = {
     "delete.after_repair_row": md5(OLD),
     "delete.after_trash": None,
@@ -186,6 +196,34 @@ def test_crash_during_overwrite_never_leaves_the_key_absent(
     try:
         assert get_md5(restarted.port, BUCKET, "k") == expected
         assert_index_agrees_with_disk(restarted.port, BUCKET, {"k": {md5(OLD), md5(NEW)}})
+    finally:
+        assert restarted.stop() == 0
+
+
+@pytest.mark.parametrize(("point", "expected"), list(OVERWRITE_FALLBACK.items()))
+def test_crash_during_overwrite_without_rename_exchange(
+    tmp_path: Path, point: str, expected: str | None
+):
+    no_exchange = {NO_RENAMEAT2_ENV: "1"}
+    server = start_s3box(tmp_path, env={"S3BOX_TEST_FAULT": point, **no_exchange})
+    try:
+        assert request(server.port, "PUT", f"/{BUCKET}")[0] == 200
+        assert request(server.port, "PUT", f"/{BUCKET}/k", OLD)[0] == 200
+        expect_crash(server, "PUT", f"/{BUCKET}/k", NEW)
+    finally:
+        server.stop()
+    restarted = start_s3box(tmp_path, env=no_exchange)
+    try:
+        assert get_md5(restarted.port, BUCKET, "k") == expected
+        assert_index_agrees_with_disk(restarted.port, BUCKET, {"k": {md5(OLD), md5(NEW)}})
+        # New keys (rename without replace), overwrites and deletes still work.
+        for body in (OLD, NEW):
+            assert request(restarted.port, "PUT", f"/{BUCKET}/k", body)[0] == 200
+            assert get_md5(restarted.port, BUCKET, "k") == md5(body)
+        assert request(restarted.port, "PUT", f"/{BUCKET}/fresh", OLD)[0] == 200
+        assert request(restarted.port, "DELETE", f"/{BUCKET}/k")[0] == 204
+        assert get_md5(restarted.port, BUCKET, "k") is None
+        assert_index_agrees_with_disk(restarted.port, BUCKET, {"fresh": {md5(OLD)}})
     finally:
         assert restarted.stop() == 0
 

@@ -327,8 +327,11 @@ def _refuses_connections(port: int) -> bool:
 
 
 @pytest.mark.slow
-def test_sigterm_lets_a_100_mb_upload_in_flight_finish_then_exits_0(tmp_path: Path):
-    server = start_s3box(tmp_path)
+@pytest.mark.parametrize("http_server", ["uvicorn", "granian"])
+def test_sigterm_lets_a_100_mb_upload_in_flight_finish_then_exits_0(
+    tmp_path: Path, http_server: str
+):
+    server = start_s3box(tmp_path, args=["--http-server", http_server])
     port = server.port
     assert request(port, "PUT", "/drain")[0] == 200
     halfway = threading.Event()
@@ -378,7 +381,7 @@ def test_sigterm_lets_a_100_mb_upload_in_flight_finish_then_exits_0(tmp_path: Pa
         uploader.join(timeout=5)
     assert result.get("status") == 200, result
     assert result["etag"] == digest.hexdigest()
-    restarted = start_s3box(tmp_path)
+    restarted = start_s3box(tmp_path, args=["--http-server", http_server])
     try:
         listed = list_keys(restarted.port, "drain")
         assert listed["big"] == (digest.hexdigest(), UPLOAD_SIZE)
