@@ -20,25 +20,9 @@ import argparse
 import statistics
 import sys
 
+from bench.memstat import mem_free_mib, reclaimed_mib
 from bench.scenarios import FULL, big_put
 from bench.servers import running
-
-
-def _mem_free_mib() -> int:
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("MemFree:"):
-                return int(line.split()[1]) // 1024
-    raise RuntimeError("no MemFree in /proc/meminfo")
-
-
-def _reclaimed_mib() -> int:
-    pages = 0
-    with open("/proc/vmstat") as f:
-        for line in f:
-            if line.startswith(("pgsteal_kswapd ", "pgsteal_direct ")):
-                pages += int(line.split()[1])
-    return pages * 4096 // (1 << 20)
 
 
 def _cpu_s(pid: int) -> tuple[float, float]:
@@ -56,12 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     with running("s3box") as server:
         pid = server.proc.pid
         for n in range(args.puts):
-            free = _mem_free_mib()
-            stolen0 = _reclaimed_mib()
+            free = mem_free_mib()
+            stolen0 = reclaimed_mib()
             user0, sys0 = _cpu_s(pid)
             rate = big_put(server, FULL)["big_put.mb_per_s"]
             user1, sys1 = _cpu_s(pid)
-            stolen = _reclaimed_mib() - stolen0
+            stolen = reclaimed_mib() - stolen0
             if not isinstance(rate, float):
                 print(f"PUT {n}: {rate}", file=sys.stderr)
                 return 1

@@ -61,6 +61,8 @@ def format_value(value: Value | None, unit: str) -> str:
 
 
 def ratio(metric: Metric, s3box: Value | None, moto: Value | None) -> str:
+    if not metric.compare:
+        return "—"
     if not isinstance(s3box, float | int) or not isinstance(moto, float | int):
         return "—"
     if s3box <= 0 or moto <= 0:

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from bench.loadgen import BenchTimeout, LoadResult, RequestPlan, SyncConnection, run_load
+from bench.memstat import reclaimed_mib
 from bench.servers import S3_TARGETS, TARGETS, RunningServer, TargetError, start_target
 
 MiB = 1 << 20
@@ -109,12 +110,14 @@ QUICK = Profile(
 
 @dataclass(frozen=True)
 class Metric:
-    """One reported figure; `higher_is_better` orients the s3box/moto ratio."""
+    """One reported figure; `higher_is_better` orients the s3box/moto ratio, and
+    `compare=False` marks a figure about the machine, not the target (no ratio)."""
 
     key: str
     label: str
     unit: str
     higher_is_better: bool
+    compare: bool = True
 
 
 @dataclass(frozen=True)
@@ -234,6 +237,7 @@ def big_put(server: RunningServer, profile: Profile) -> Results:
     ensure_bucket(server, BIG_BUCKET)
     settle_page_cache()
     deadline = time.monotonic() + profile.big_time_limit_s
+    reclaimed_before = reclaimed_mib()
     with server.connect() as conn, server.sampler.window() as window:
         started = time.perf_counter()
         try:
@@ -249,6 +253,12 @@ def big_put(server: RunningServer, profile: Profile) -> Results:
     return {
         "big_put.mb_per_s": profile.big_bytes / elapsed / MB,
         "big_put.peak_rss_mib": window.peak_mib,
+        # Pages the kernel took back from older page cache while this PUT wrote, as a
+        # share of its size: near 0 means the PUT ran on free memory, which costs more
+        # on a VM that backs memory lazily (docs/decisions/large-writes.md).
+        "big_put.reclaimed_pct": 100.0
+        * min(reclaimed_mib() - reclaimed_before, profile.big_bytes >> 20)
+        / max(1, profile.big_bytes >> 20),
     }
 
 
@@ -560,6 +570,13 @@ def build_scenarios(profile: Profile) -> list[Scenario]:
             (
                 Metric("big_put.mb_per_s", f"PUT {big} streamed", "MB/s", True),
                 Metric("big_put.peak_rss_mib", f"PUT {big} server peak RSS", "MiB", False),
+                Metric(
+                    "big_put.reclaimed_pct",
+                    f"PUT {big} pages from reclaimed cache",
+                    "%",
+                    True,
+                    compare=False,
+                ),
             ),
             big_put,
         ),
