@@ -315,6 +315,11 @@ def _has_body(headers: dict[str, str]) -> bool:
     return length is not None and length.strip() not in ("", "0")
 
 
+# The engine names what an error is about (bucket=, key=, upload_id=); S3's error XML
+# has these elements for them. A copy whose source is missing names the source.
+_FIELD_ELEMENTS = {"bucket": "BucketName", "key": "Key", "upload_id": "UploadId"}
+
+
 def _storage_to_s3(err: StorageError, ctx: RequestContext) -> S3Error:
     extra: dict[str, str] = {}
     if err.code == "NoSuchBucket" and ctx.bucket:
@@ -323,7 +328,10 @@ def _storage_to_s3(err: StorageError, ctx: RequestContext) -> S3Error:
         extra["Key"] = ctx.key
     elif err.code in ("BucketNotEmpty", "BucketAlreadyOwnedByYou") and ctx.bucket:
         extra["BucketName"] = ctx.bucket
-    extra.update(err.fields)
+    for name, value in err.fields.items():
+        element = _FIELD_ELEMENTS.get(name)
+        if element is not None:
+            extra[element] = value
     return S3Error(err.code, err.message or None, extra=extra)
 
 

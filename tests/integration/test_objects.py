@@ -123,6 +123,42 @@ def test_get_missing_key_returns_no_such_key(s3, bucket: str) -> None:
     assert _status(exc) == 404
 
 
+def test_errors_name_their_subject_with_s3s_elements(s3, bucket: str) -> None:
+    """BucketName, Key and UploadId as S3 spells them, nothing else; a copy from a
+    missing source names the source key."""
+
+    def error_of(call, **kwargs) -> dict[str, str]:
+        with pytest.raises(ClientError) as exc:
+            call(**kwargs)
+        return exc.value.response["Error"]
+
+    s3.put_object(Bucket=bucket, Key="present", Body=b"x")
+    found = error_of(s3.delete_bucket, Bucket=bucket)
+    assert (found["Code"], found["BucketName"]) == ("BucketNotEmpty", bucket)
+    found = error_of(s3.list_objects_v2, Bucket=bucket + "-absent")
+    assert (found["Code"], found["BucketName"]) == ("NoSuchBucket", bucket + "-absent")
+    found = error_of(s3.list_parts, Bucket=bucket, Key="k", UploadId="abc")
+    assert (found["Code"], found["UploadId"]) == ("NoSuchUpload", "abc")
+    found = error_of(
+        s3.copy_object, Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "gone"}
+    )
+    assert (found["Code"], found["Key"]) == ("NoSuchKey", "gone")
+    found = error_of(
+        s3.copy_object,
+        Bucket=bucket,
+        Key="dst",
+        CopySource={"Bucket": bucket + "-absent", "Key": "k"},
+    )
+    assert (found["Code"], found["BucketName"]) == ("NoSuchBucket", bucket + "-absent")
+    allowed = {"Code", "Message", "Resource", "BucketName", "Key", "UploadId"}
+    for call, kwargs in (
+        (s3.delete_bucket, {"Bucket": bucket}),
+        (s3.list_parts, {"Bucket": bucket, "Key": "k", "UploadId": "abc"}),
+        (s3.get_object, {"Bucket": bucket, "Key": "gone"}),
+    ):
+        assert set(error_of(call, **kwargs)) <= allowed
+
+
 def test_delete_object_and_absent_key_return_204(s3, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="k", Body=b"x")
     resp = s3.delete_object(Bucket=bucket, Key="k")
