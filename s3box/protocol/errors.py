@@ -59,6 +59,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "NotModified": 304,
     "ObjectLockConfigurationNotFoundError": 404,
     "PreconditionFailed": 412,
+    "ReplicationConfigurationNotFoundError": 404,
     "RequestTimeTooSkewed": 403,
     "RequestTimeout": 400,
     "ServerSideEncryptionConfigurationNotFoundError": 404,

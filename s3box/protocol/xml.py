@@ -219,6 +219,15 @@ def render_versioning() -> bytes:
     return f'{PROLOGUE}<VersioningConfiguration xmlns="{S3_NS}"/>'.encode()
 
 
+def render_empty_configuration(root: str, inner: str = "") -> bytes:
+    """The 200 answer S3 gives for a bucket configuration that was never set and
+    reads as an empty document (logging, notification, accelerate), or with its
+    fixed default inside (`inner`: request payment's Payer)."""
+    if inner:
+        return f'{PROLOGUE}<{root} xmlns="{S3_NS}">{inner}</{root}>'.encode()
+    return f'{PROLOGUE}<{root} xmlns="{S3_NS}"/>'.encode()
+
+
 def render_acl(owner_id: str, owner_name: str) -> bytes:
     """Get{Bucket,Object}Acl: the owner with FULL_CONTROL, nothing else."""
     owner = Owner(owner_id, owner_name)

@@ -214,6 +214,15 @@ class S3App:
             ctx.operation = route(ctx.method, bucket, key, ctx.query, ctx.headers).operation
         except S3Error as err:
             routing_error = err
+        if ctx.operation == "post_object" and routing_error is None:
+            # Browser-form uploads carry their signature in the form, which s3box
+            # does not read: say so, whatever the auth mode (nothing is done).
+            raise S3Error(
+                "NotImplemented",
+                "Browser-form uploads (POST Object, presigned POST) are not implemented "
+                "by s3box; use PUT or a presigned PUT URL.",
+                resource=ctx.raw_path,
+            )
         if self.config.auth.enabled:
             # S3 authenticates before it answers what is asked: an unsigned
             # request gets 403, never a 405/501 that reveals what exists. (The

@@ -285,10 +285,78 @@ def test_out_of_scope_configurations_read_as_absent(s3: Any, bucket: str) -> Non
             lambda: s3.get_object_lock_configuration(Bucket=bucket),
             "ObjectLockConfigurationNotFoundError",
         ),
+        (lambda: s3.get_bucket_cors(Bucket=bucket), "NoSuchCORSConfiguration"),
+        (lambda: s3.get_bucket_website(Bucket=bucket), "NoSuchWebsiteConfiguration"),
+        (lambda: s3.get_bucket_replication(Bucket=bucket), "ReplicationConfigurationNotFoundError"),
     ):
         with pytest.raises(ClientError) as exc:
             call()
         assert (_status(exc), _code(exc)) == (404, code)
+
+
+def test_never_set_configurations_read_as_empty(s3: Any, bucket: str) -> None:
+    """What S3 answers for a bucket where these were never set: 200, nothing inside."""
+    assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=bucket)
+    notifications = s3.get_bucket_notification_configuration(Bucket=bucket)
+    assert not {
+        "TopicConfigurations",
+        "QueueConfigurations",
+        "LambdaFunctionConfigurations",
+        "EventBridgeConfiguration",
+    } & set(notifications)
+    assert "Status" not in s3.get_bucket_accelerate_configuration(Bucket=bucket)
+    assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "BucketOwner"
+
+
+def test_deleting_absent_configurations_succeeds_and_changes_nothing(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    for call in (
+        s3.delete_bucket_policy,
+        s3.delete_bucket_cors,
+        s3.delete_bucket_lifecycle,
+        s3.delete_bucket_website,
+        s3.delete_bucket_replication,
+        s3.delete_bucket_encryption,
+    ):
+        assert call(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"
+    with pytest.raises(ClientError) as exc:
+        s3.delete_bucket_cors(Bucket=bucket + "-absent")
+    assert (_status(exc), _code(exc)) == (404, "NoSuchBucket")
+
+
+def test_object_lock_reads_say_the_bucket_has_none(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    for call in (s3.get_object_retention, s3.get_object_legal_hold):
+        with pytest.raises(ClientError) as exc:
+            call(Bucket=bucket, Key="k")
+        assert (_status(exc), _code(exc)) == (400, "InvalidRequest")
+
+
+def test_presigned_post_answers_501_and_stores_nothing(s3: Any, bucket: str) -> None:
+    """boto3's browser-form upload (PostObject): not implemented, in either auth mode."""
+    import urllib.error
+    import urllib.request
+    import uuid
+
+    post = s3.generate_presigned_post(Bucket=bucket, Key="posted")
+    boundary = uuid.uuid4().hex
+    lines = []
+    for name, value in {**post["fields"], "file": "hello"}.items():
+        lines += [f"--{boundary}", f'Content-Disposition: form-data; name="{name}"', "", value]
+    body = "\r\n".join([*lines, f"--{boundary}--", ""]).encode()
+    req = urllib.request.Request(
+        post["url"],
+        data=body,
+        method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        urllib.request.urlopen(req, timeout=10)
+    assert exc.value.code == 501
+    assert b"<Code>NotImplemented</Code>" in exc.value.read()
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=bucket, Key="posted")
 
 
 def test_out_of_scope_configuration_writes_are_501(s3: Any, bucket: str) -> None:

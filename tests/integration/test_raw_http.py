@@ -15,6 +15,8 @@ import pytest
 
 from tests.integration.conftest import S3BoxProcess
 
+NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+
 
 @pytest.fixture
 def s3box_server(open_server: S3BoxProcess) -> S3BoxProcess:
@@ -259,13 +261,53 @@ def test_acl_subresource_answers_owner_full_control(s3box_server: S3BoxProcess) 
 
 @pytest.mark.parametrize(
     "sub",
-    ["cors", "website", "logging", "notification", "replication"],
+    ["cors", "website", "logging", "notification", "replication", "accelerate", "requestPayment"],
 )
-def test_unimplemented_bucket_subresources_answer_501(s3box_server: S3BoxProcess, sub: str) -> None:
+def test_unimplemented_bucket_configuration_writes_answer_501(
+    s3box_server: S3BoxProcess, sub: str
+) -> None:
+    bucket = _new_bucket(s3box_server)
+    status, _, body = _request(s3box_server, "PUT", f"/{bucket}?{sub}", body=b"<x/>")
+    assert (status, _error_code(body)) == (501, "NotImplemented")
+
+
+@pytest.mark.parametrize(
+    ("sub", "root", "children"),
+    [
+        ("logging", "BucketLoggingStatus", []),
+        ("notification", "NotificationConfiguration", []),
+        ("accelerate", "AccelerateConfiguration", []),
+        ("requestPayment", "RequestPaymentConfiguration", [("Payer", "BucketOwner")]),
+    ],
+)
+def test_never_set_configurations_read_as_s3s_empty_documents(
+    s3box_server: S3BoxProcess, sub: str, root: str, children: list[tuple[str, str]]
+) -> None:
     bucket = _new_bucket(s3box_server)
     status, _, body = _request(s3box_server, "GET", f"/{bucket}?{sub}")
-    assert status == 501
-    assert _error_code(body) == "NotImplemented"
+    assert status == 200
+    doc = ET.fromstring(body)
+    assert doc.tag == f"{NS}{root}"
+    assert [(c.tag.removeprefix(NS), c.text) for c in doc] == children
+    status, _, body = _request(s3box_server, "GET", f"/{bucket}-absent?{sub}")
+    assert (status, _error_code(body)) == (404, "NoSuchBucket")
+
+
+@pytest.mark.parametrize(
+    "sub", ["policy", "cors", "lifecycle", "website", "replication", "encryption"]
+)
+def test_deleting_a_configuration_s3box_never_has_answers_204(
+    s3box_server: S3BoxProcess, sub: str
+) -> None:
+    bucket = _new_bucket(s3box_server)
+    _request(s3box_server, "PUT", f"/{bucket}/k", body=b"x")
+    status, _, body = _request(s3box_server, "DELETE", f"/{bucket}?{sub}")
+    assert (status, body) == (204, b"")
+    # Only the configuration: the bucket and its object are still there.
+    assert _request(s3box_server, "HEAD", f"/{bucket}")[0] == 200
+    assert _request(s3box_server, "HEAD", f"/{bucket}/k")[0] == 200
+    status, _, body = _request(s3box_server, "DELETE", f"/{bucket}-absent?{sub}")
+    assert (status, _error_code(body)) == (404, "NoSuchBucket")
 
 
 @pytest.mark.parametrize(
@@ -276,6 +318,9 @@ def test_unimplemented_bucket_subresources_answer_501(s3box_server: S3BoxProcess
         ("encryption", "ServerSideEncryptionConfigurationNotFoundError"),
         ("object-lock", "ObjectLockConfigurationNotFoundError"),
         ("tagging", "NoSuchTagSet"),
+        ("cors", "NoSuchCORSConfiguration"),
+        ("website", "NoSuchWebsiteConfiguration"),
+        ("replication", "ReplicationConfigurationNotFoundError"),
     ],
 )
 def test_out_of_scope_bucket_configuration_reads_answer_not_configured(
@@ -296,12 +341,36 @@ def test_out_of_scope_bucket_configuration_writes_answer_501(
 
 
 @pytest.mark.parametrize("sub", ["retention", "legal-hold"])
-def test_unimplemented_object_subresources_answer_501(s3box_server: S3BoxProcess, sub: str) -> None:
+def test_object_lock_reads_say_the_bucket_has_none_and_writes_answer_501(
+    s3box_server: S3BoxProcess, sub: str
+) -> None:
     bucket = _new_bucket(s3box_server)
     _request(s3box_server, "PUT", f"/{bucket}/k", body=b"x")
     status, _, body = _request(s3box_server, "GET", f"/{bucket}/k?{sub}")
-    assert status == 501
-    assert _error_code(body) == "NotImplemented"
+    assert (status, _error_code(body)) == (400, "InvalidRequest")
+    assert b"Bucket is missing Object Lock Configuration" in body
+    status, _, body = _request(s3box_server, "PUT", f"/{bucket}/k?{sub}", body=b"<x/>")
+    assert (status, _error_code(body)) == (501, "NotImplemented")
+
+
+def test_browser_form_upload_answers_501_and_stores_nothing(s3box_server: S3BoxProcess) -> None:
+    bucket = _new_bucket(s3box_server)
+    boundary = "s3boxboundary"
+    form = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="key"\r\n\r\nposted\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n'
+        f"Content-Type: text/plain\r\n\r\nhello\r\n--{boundary}--\r\n"
+    ).encode()
+    status, _, body = _request(
+        s3box_server,
+        "POST",
+        f"/{bucket}",
+        body=form,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert (status, _error_code(body)) == (501, "NotImplemented")
+    assert b"POST Object" in body
+    assert _request(s3box_server, "HEAD", f"/{bucket}/posted")[0] == 404
 
 
 def test_restore_and_select_answer_501(s3box_server: S3BoxProcess) -> None:

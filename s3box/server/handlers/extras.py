@@ -319,6 +319,54 @@ get_object_lock_configuration = _not_configured(
 )
 
 
+get_bucket_cors = _not_configured(
+    "NoSuchCORSConfiguration", "The CORS configuration does not exist"
+)
+get_bucket_website = _not_configured(
+    "NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration"
+)
+get_bucket_replication = _not_configured(
+    "ReplicationConfigurationNotFoundError", "The replication configuration was not found"
+)
+
+
+def _empty_configuration(
+    root: str, inner: str = ""
+) -> Callable[[RequestContext], Awaitable[Response]]:
+    """A Get that S3 answers with 200 and an empty (or default) document for a
+    bucket where it was never set."""
+    body = xml.render_empty_configuration(root, inner)
+
+    async def handler(ctx: RequestContext) -> Response:
+        await ctx.app.engine.head_bucket(bucket_of(ctx))
+        return Response(headers=list(XML_HEADERS), body=body)
+
+    handler.__name__ = f"empty_{root}"
+    return handler
+
+
+get_bucket_logging = _empty_configuration("BucketLoggingStatus")
+get_bucket_notification = _empty_configuration("NotificationConfiguration")
+get_bucket_accelerate = _empty_configuration("AccelerateConfiguration")
+get_bucket_request_payment = _empty_configuration(
+    "RequestPaymentConfiguration", "<Payer>BucketOwner</Payer>"
+)
+
+
+async def delete_absent_configuration(ctx: RequestContext) -> Response:
+    """Delete{Policy,Cors,Lifecycle,Website,Replication,Encryption}: s3box never
+    has one, so, as S3 does for a bucket without it, 204 once the bucket exists."""
+    await ctx.app.engine.head_bucket(bucket_of(ctx))
+    return Response(status=204)
+
+
+async def object_lock_not_enabled(ctx: RequestContext) -> Response:
+    """GetObjectRetention / GetObjectLegalHold: buckets never have Object Lock,
+    and S3 answers this for a bucket without it."""
+    await ctx.app.engine.head_bucket(bucket_of(ctx))
+    raise S3Error("InvalidRequest", "Bucket is missing Object Lock Configuration")
+
+
 HANDLERS = {
     "get_object_tagging": get_object_tagging,
     "put_object_tagging": put_object_tagging,
@@ -335,4 +383,19 @@ HANDLERS = {
     "get_bucket_lifecycle": get_bucket_lifecycle,
     "get_bucket_encryption": get_bucket_encryption,
     "get_object_lock_configuration": get_object_lock_configuration,
+    "get_bucket_cors": get_bucket_cors,
+    "get_bucket_website": get_bucket_website,
+    "get_bucket_replication": get_bucket_replication,
+    "get_bucket_logging": get_bucket_logging,
+    "get_bucket_notification": get_bucket_notification,
+    "get_bucket_accelerate": get_bucket_accelerate,
+    "get_bucket_request_payment": get_bucket_request_payment,
+    "delete_bucket_policy": delete_absent_configuration,
+    "delete_bucket_cors": delete_absent_configuration,
+    "delete_bucket_lifecycle": delete_absent_configuration,
+    "delete_bucket_website": delete_absent_configuration,
+    "delete_bucket_replication": delete_absent_configuration,
+    "delete_bucket_encryption": delete_absent_configuration,
+    "get_object_retention": object_lock_not_enabled,
+    "get_object_legal_hold": object_lock_not_enabled,
 }
