@@ -28,6 +28,7 @@ from s3box.protocol.xml import (
     render_copy_object_result,
     render_copy_part_result,
     render_delete_result,
+    render_empty_configuration,
     render_error,
     render_initiate_multipart,
     render_list_buckets,
@@ -346,6 +347,16 @@ def test_versioning_is_empty_configuration():
     root = parse(render_versioning())
     assert root.tag == f"{{{S3_NS}}}VersioningConfiguration"
     assert len(root) == 0
+
+
+def test_empty_configurations_have_only_their_default_inside():
+    root = parse(render_empty_configuration("BucketLoggingStatus"))
+    assert root.tag == f"{{{S3_NS}}}BucketLoggingStatus"
+    assert len(root) == 0
+    root = parse(
+        render_empty_configuration("RequestPaymentConfiguration", "<Payer>BucketOwner</Payer>")
+    )
+    assert [(c.tag, c.text) for c in root] == [(f"{{{S3_NS}}}Payer", "BucketOwner")]
 
 
 def test_acl_grants_owner_full_control():
