@@ -196,15 +196,30 @@ def render_s3_error(error: S3Error, request_id: str, host_id: str) -> bytes:
 # --- service and bucket ----------------------------------------------------------
 
 
-def render_list_buckets(buckets: Iterable[BucketInfo], owner_id: str, owner_name: str) -> bytes:
-    """ListAllMyBucketsResult."""
+def render_list_buckets(
+    buckets: Iterable[BucketInfo],
+    owner_id: str,
+    owner_name: str,
+    *,
+    region: str = "us-east-1",
+    prefix: str | None = None,
+    continuation_token: str | None = None,
+) -> bytes:
+    """ListAllMyBucketsResult: each bucket with its BucketRegion, then the
+    ContinuationToken while more remain and the Prefix when one was asked for."""
+    bucket_region = _el("BucketRegion", region)
     items = "".join(
         f"<Bucket>{_el('Name', b.name)}"
-        f"<CreationDate>{iso8601_ms(b.creation_date)}</CreationDate></Bucket>"
+        f"<CreationDate>{iso8601_ms(b.creation_date)}</CreationDate>{bucket_region}</Bucket>"
         for b in buckets
     )
     owner = _owner("Owner", Owner(owner_id, owner_name))
-    return _document("ListAllMyBucketsResult", f"{owner}<Buckets>{items}</Buckets>")
+    tail = ""
+    if continuation_token is not None:
+        tail += _el("ContinuationToken", continuation_token)
+    if prefix is not None:
+        tail += _el("Prefix", prefix)
+    return _document("ListAllMyBucketsResult", f"{owner}<Buckets>{items}</Buckets>{tail}")
 
 
 def render_location(region: str) -> bytes:

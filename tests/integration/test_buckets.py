@@ -28,6 +28,47 @@ def test_create_list_head_delete_bucket(s3) -> None:
     assert _status(exc) == 404
 
 
+def test_list_buckets_prefix_pages_and_region(s3) -> None:
+    """ListBuckets' 2024 parameters: prefix, max-buckets with ContinuationToken,
+    bucket-region, and each bucket's BucketRegion."""
+    tag = f"lb{uuid.uuid4().hex[:8]}"
+    names = sorted(f"{tag}-{i}" for i in range(5))
+    for name in names:
+        s3.create_bucket(Bucket=name)
+    s3.create_bucket(Bucket=f"{tag}x-other")
+    try:
+        got = s3.list_buckets(Prefix=f"{tag}-")
+        assert [b["Name"] for b in got["Buckets"]] == names
+        assert got["Prefix"] == f"{tag}-"
+        assert "ContinuationToken" not in got
+        assert {b["BucketRegion"] for b in got["Buckets"]} == {s3.meta.region_name}
+        pages, token = [], None
+        while True:
+            extra = {"ContinuationToken": token} if token else {}
+            page = s3.list_buckets(Prefix=f"{tag}-", MaxBuckets=2, **extra)
+            pages.append([b["Name"] for b in page["Buckets"]])
+            token = page.get("ContinuationToken")
+            if not token:
+                break
+        assert pages == [names[0:2], names[2:4], names[4:5]]
+        paginated = s3.get_paginator("list_buckets").paginate(
+            Prefix=tag, PaginationConfig={"PageSize": 4}
+        )
+        assert [b["Name"] for p in paginated for b in p["Buckets"]] == [*names, f"{tag}x-other"]
+        mine = s3.list_buckets(Prefix=tag, BucketRegion=s3.meta.region_name)["Buckets"]
+        assert len(mine) == 6
+        assert s3.list_buckets(Prefix=tag, BucketRegion="ap-south-2")["Buckets"] == []
+        with pytest.raises(ClientError) as exc:  # botocore itself refuses 0
+            s3.list_buckets(MaxBuckets=10_001)
+        assert (_status(exc), _code(exc)) == (400, "InvalidArgument")
+        with pytest.raises(ClientError) as exc:
+            s3.list_buckets(ContinuationToken="_w")  # not UTF-8 once decoded
+        assert (_status(exc), _code(exc)) == (400, "InvalidArgument")
+    finally:
+        for name in [*names, f"{tag}x-other"]:
+            s3.delete_bucket(Bucket=name)
+
+
 def test_create_existing_bucket_returns_bucket_already_owned_by_you(s3, bucket: str) -> None:
     with pytest.raises(ClientError) as exc:
         s3.create_bucket(Bucket=bucket)

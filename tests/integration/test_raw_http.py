@@ -252,6 +252,14 @@ def test_method_not_allowed(s3box_server: S3BoxProcess) -> None:
     assert _error_code(body) == "MethodNotAllowed"
 
 
+@pytest.mark.parametrize(
+    "query", ["max-buckets=0", "max-buckets=abc", "max-buckets=", "continuation-token="]
+)
+def test_list_buckets_refuses_bad_paging_arguments(s3box_server: S3BoxProcess, query: str) -> None:
+    status, _, body = _request(s3box_server, "GET", f"/?{query}")
+    assert (status, _error_code(body)) == (400, "InvalidArgument")
+
+
 def test_acl_subresource_answers_owner_full_control(s3box_server: S3BoxProcess) -> None:
     bucket = _new_bucket(s3box_server)
     status, _, body = _request(s3box_server, "GET", f"/{bucket}?acl")

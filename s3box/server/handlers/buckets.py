@@ -29,9 +29,58 @@ from s3box.server.http import RequestContext, Response
 MAX_KEYS_LIMIT = 1000
 
 
+MAX_BUCKETS_LIMIT = 10_000  # S3's page size, and the most max-buckets may ask for
+
+
 async def list_buckets(ctx: RequestContext) -> Response:
+    """ListBuckets, with S3's optional prefix, bucket-region, max-buckets and
+    continuation-token. Without any of them: every bucket, no token (S3's
+    unpaginated form); with any: pages of max-buckets (default 10,000) and a
+    ContinuationToken while more remain."""
+    q = ctx.query
+    prefix = q.get("prefix")
+    region = q.get("bucket-region")
+    token = q.get("continuation-token")
+    limit = MAX_BUCKETS_LIMIT
+    raw_max = q.get("max-buckets")
+    if raw_max is not None:
+        try:
+            limit = int(raw_max)
+        except ValueError:
+            limit = 0
+        if not 1 <= limit <= MAX_BUCKETS_LIMIT:
+            raise S3Error(
+                "InvalidArgument",
+                f"Argument max-buckets must be an integer between 1 and {MAX_BUCKETS_LIMIT}",
+                extra={"ArgumentName": "max-buckets", "ArgumentValue": raw_max},
+            )
+    paginated = any(v is not None for v in (prefix, region, token, raw_max))
+    after = ""
+    if token is not None:
+        if token == "":
+            raise S3Error(
+                "InvalidArgument",
+                "The continuation token provided is incorrect",
+                extra={"ArgumentName": "continuation-token", "ArgumentValue": token},
+            )
+        after = decode_token(token)
     buckets = await ctx.app.engine.list_buckets()
-    body = xml.render_list_buckets(buckets, OWNER_ID, OWNER_NAME)
+    if region is not None and region != ctx.app.region:
+        buckets = []  # every s3box bucket is in the server's region
+    chosen = [b for b in buckets if b.name.startswith(prefix or "") and b.name > after]
+    chosen.sort(key=lambda b: b.name)
+    next_token = None
+    if paginated and len(chosen) > limit:
+        chosen = chosen[:limit]
+        next_token = encode_token(chosen[-1].name)
+    body = xml.render_list_buckets(
+        chosen,
+        OWNER_ID,
+        OWNER_NAME,
+        region=ctx.app.region,
+        prefix=prefix,
+        continuation_token=next_token,
+    )
     return Response(headers=list(XML_HEADERS), body=body)
 
 

@@ -333,6 +333,26 @@ def test_list_buckets_empty_still_has_buckets_element():
     assert root.find(q("Buckets"), NS) is not None
 
 
+def test_list_buckets_page_carries_region_token_and_prefix():
+    root = parse(
+        render_list_buckets(
+            [BucketInfo("a&b", TS)],
+            "id",
+            "nm",
+            region="eu-west-3",
+            prefix="a&",
+            continuation_token="YSZi",
+        )
+    )
+    assert text(root, "Buckets/Bucket/Name") == "a&b"
+    assert text(root, "Buckets/Bucket/BucketRegion") == "eu-west-3"
+    assert text(root, "ContinuationToken") == "YSZi"
+    assert text(root, "Prefix") == "a&"
+    plain = parse(render_list_buckets([BucketInfo("b", TS)], "id", "nm"))
+    assert plain.find(q("ContinuationToken"), NS) is None
+    assert plain.find(q("Prefix"), NS) is None
+
+
 def test_location_us_east_1_is_empty():
     root = parse(render_location("us-east-1"))
     assert root.tag == f"{{{S3_NS}}}LocationConstraint"
