@@ -42,9 +42,10 @@ def test_list_buckets_prefix_pages_and_region(s3) -> None:
         assert got["Prefix"] == f"{tag}-"
         assert "ContinuationToken" not in got
         assert {b["BucketRegion"] for b in got["Buckets"]} == {s3.meta.region_name}
-        pages, token = [], None
+        pages: list[list[str]] = []
+        token: str | None = None
         while True:
-            extra = {"ContinuationToken": token} if token else {}
+            extra: dict[str, str] = {"ContinuationToken": token} if token else {}
             page = s3.list_buckets(Prefix=f"{tag}-", MaxBuckets=2, **extra)
             pages.append([b["Name"] for b in page["Buckets"]])
             token = page.get("ContinuationToken")
@@ -287,7 +288,9 @@ def test_delete_objects_thousand_keys(s3, bucket: str) -> None:
 
 def test_unimplemented_subresources_answer_501(s3, bucket: str) -> None:
     with pytest.raises(ClientError) as exc:
-        s3.get_bucket_website(Bucket=bucket)
+        s3.put_bucket_website(
+            Bucket=bucket, WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}}
+        )
     assert _status(exc) == 501
     assert _code(exc) == "NotImplemented"
     with pytest.raises(ClientError) as exc:
