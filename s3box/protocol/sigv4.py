@@ -4,8 +4,9 @@ verify_request is also the one entry point for SigV2, which it hands to sigv2.py
 
 Strategy: rebuild the canonical request from what arrived on the wire (raw path, raw query,
 header list), sign it with a cached signing key, compare in constant time; return what the body
-readers need (payload mode, seed signature, key). Pure code: no I/O, never logs or returns a
-secret, never lets a non-S3Error exception escape for bad input.
+readers need (payload mode, seed signature, key). The credential scope must name the region the
+caller says this server is in. Pure code: no I/O, never logs or returns a secret, never lets a
+non-S3Error exception escape for bad input.
 """
 
 from __future__ import annotations
@@ -190,6 +191,21 @@ def parse_credential(value: str, malformed: Callable[[str], S3Error]) -> Credent
     if terminator != TERMINATOR:
         raise malformed(f'incorrect terminal "{terminator}". This endpoint uses "{TERMINATOR}".')
     return Credential(access_key, date, region, service, terminator)
+
+
+def check_region(credential: Credential, region: str, malformed: Callable[[str], S3Error]) -> None:
+    """Refuse a credential scope that names another region than this server's, as S3 does.
+
+    S3 answers 400 AuthorizationHeaderMalformed (AuthorizationQueryParametersError for a
+    presigned URL) with "the region 'X' is wrong; expecting 'Y'" and a <Region>Y</Region>
+    element, from which botocore's S3 region redirector re-signs for Y and retries. Without
+    this check a signature for any region verified: the signing key was derived from the
+    client's own scope."""
+    if credential.region == region:
+        return
+    error = malformed(f"the region '{credential.region}' is wrong; expecting '{region}'")
+    error.extra["Region"] = region
+    raise error
 
 
 def parse_authorization_header(value: str) -> AuthHeader:
@@ -413,6 +429,8 @@ def verify_request(
     now: float,
     host_override: str | None = None,
     unique: dict[str, str] | None = None,
+    *,
+    region: str,
 ) -> AuthResult:
     """Verify a signed request: SigV4 (Authorization header or presigned query), or SigV2
     (`AWS AK:sig` header or `AWSAccessKeyId`/`Signature`/`Expires` query, see sigv2.py).
@@ -420,7 +438,8 @@ def verify_request(
     `raw_path` / `raw_query` are exactly as received (percent-encoded, before any decoding),
     `headers` are (lower-case name, value) pairs in arrival order, values decoded as latin-1.
     `unique`, when the caller has it, maps each lower-case name to its value for a request
-    where no header name repeats (saves building it again).
+    where no header name repeats (saves building it again). `region` is the server's region:
+    a SigV4 credential scope naming another one is refused (SigV2 has no region).
     Raises S3Error on any failure; returns what the body readers need on success.
     """
     header_map: dict[str, list[str]] | None = None
@@ -430,7 +449,14 @@ def verify_request(
             authorization = unique.get("authorization")
             if authorization is not None and authorization.startswith(ALGORITHM):
                 fast = _verify_plain_header(
-                    method, raw_path, unique, authorization, lookup_secret, now, host_override
+                    method,
+                    raw_path,
+                    unique,
+                    authorization,
+                    lookup_secret,
+                    now,
+                    host_override,
+                    region,
                 )
                 if fast is not None:
                     return fast
@@ -488,7 +514,7 @@ def verify_request(
     else:
         raise S3Error("AccessDenied")
     return _check_signature(
-        method, raw_path, single, header_map, signed, lookup_secret, host_override
+        method, raw_path, single, header_map, signed, lookup_secret, host_override, region
     )
 
 
@@ -500,6 +526,7 @@ def _verify_plain_header(
     lookup_secret: Callable[[str], str | None],
     now: float,
     host_override: str | None,
+    region: str,
 ) -> AuthResult | None:
     """The usual request with less work: a V4 Authorization header, no query string, no
     repeated header, a path already in canonical form (one candidate, no re-encoding).
@@ -523,6 +550,7 @@ def _verify_plain_header(
     secret = lookup_secret(credential.access_key)
     if secret is None:
         return None
+    check_region(credential, region, _header_malformed)
     key = signing_key(secret, credential.date, credential.region, credential.service)
     signed_headers = auth.signed_headers
     block = canonical_headers(signed_headers, None, host_override, single)
@@ -603,6 +631,10 @@ def _query_error(message: str) -> S3Error:
     return S3Error("AuthorizationQueryParametersError", message)
 
 
+def _credential_param_malformed(detail: str) -> S3Error:
+    return _query_error(f"Error parsing the X-Amz-Credential parameter; {detail}")
+
+
 def _from_query(pairs: list[tuple[str, str]], now: float) -> _Signed:
     params: dict[str, str] = {}
     for key, value in pairs:
@@ -618,10 +650,7 @@ def _from_query(pairs: list[tuple[str, str]], now: float) -> _Signed:
         )
     if params["X-Amz-Algorithm"] != ALGORITHM:
         raise _query_error(f'X-Amz-Algorithm only supports "{ALGORITHM}"')
-    credential = parse_credential(
-        params["X-Amz-Credential"],
-        lambda detail: _query_error(f"Error parsing the X-Amz-Credential parameter; {detail}"),
-    )
+    credential = parse_credential(params["X-Amz-Credential"], _credential_param_malformed)
     amz_date = params["X-Amz-Date"]
     seconds = _parse_amz_date(amz_date)
     if seconds is None:
@@ -682,11 +711,18 @@ def _check_signature(
     signed: _Signed,
     lookup_secret: Callable[[str], str | None],
     host_override: str | None,
+    region: str,
 ) -> AuthResult:
     credential = signed.credential
     secret = lookup_secret(credential.access_key)
     if secret is None:
         raise S3Error("InvalidAccessKeyId", extra={"AWSAccessKeyId": credential.access_key})
+    # After the access key (no source shows which of the two S3 reports first for an
+    # unknown key in a wrong region) and before any signature work.
+    presigned = signed.exclude_param is not None
+    check_region(
+        credential, region, _credential_param_malformed if presigned else _header_malformed
+    )
     key = signing_key(secret, credential.date, credential.region, credential.service)
     headers_block = canonical_headers(signed.signed_headers, header_map, host_override, single)
     tail = f"{headers_block}\n{';'.join(signed.signed_headers)}\n{signed.payload_hash}"
@@ -711,7 +747,7 @@ def _check_signature(
                     scope,
                     signed.signature,
                     signed.payload_hash,
-                    signed.exclude_param is not None,
+                    presigned,
                 )
             if first is None:
                 first = (canonical, to_sign)
@@ -749,6 +785,7 @@ __all__ = [
     "AuthResult",
     "Credential",
     "check_payload_sha256",
+    "check_region",
     "parse_authorization_header",
     "signing_key",
     "verify_request",

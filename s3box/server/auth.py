@@ -53,6 +53,7 @@ def authenticate(ctx: RequestContext) -> None:
             time.time(),
             auth_cfg.public_hostname,
             ctx.headers if ctx.unique_headers else None,
+            region=ctx.app.region,
         )
     except S3Error:
         raise

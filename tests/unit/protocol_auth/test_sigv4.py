@@ -20,6 +20,8 @@ from s3box.protocol.errors import S3Error
 ACCESS_KEY = "AKIDEXAMPLE"
 SECRET = "s3cr3t/with+chars"
 HOST = "localhost:9000"
+# The server's region in these tests; not us-east-1, so a default cannot pass for it.
+REGION = "eu-west-1"
 SECRETS = {ACCESS_KEY: SECRET, "AKIAIOSFODNN7EXAMPLE": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
 DOC_TIME = calendar.timegm((2013, 5, 24, 0, 0, 0))
 
@@ -57,22 +59,30 @@ def sign(
     token: str | None = None,
     host: str = HOST,
     payload: str | None = None,
+    region: str = REGION,
+    access_key: str = ACCESS_KEY,
 ) -> tuple[AWSRequest, RecordingAuth | S3SigV4QueryAuth]:
     url = f"http://{host}{path}" + (f"?{query}" if query else "")
     request = AWSRequest(method=method, url=url, headers=dict(headers or {}), data=body)
-    credentials = Credentials(ACCESS_KEY, SECRET, token)
+    credentials = Credentials(access_key, SECRET, token)
     signer: RecordingAuth | S3SigV4QueryAuth
     if presign_expires is None:
-        signer = RecordingAuth(credentials, "s3", "eu-west-1")
+        signer = RecordingAuth(credentials, "s3", region)
         if payload is not None:
             signer.payload = lambda request: payload
     else:
-        signer = S3SigV4QueryAuth(credentials, "s3", "eu-west-1", expires=presign_expires)
+        signer = S3SigV4QueryAuth(credentials, "s3", region, expires=presign_expires)
     signer.add_auth(request)
     return request, signer
 
 
-def verify(method: str, seen: dict, now: float | None = None, host_override: str | None = None):
+def verify(
+    method: str,
+    seen: dict,
+    now: float | None = None,
+    host_override: str | None = None,
+    region: str = REGION,
+):
     """verify_request as the server calls it: with the name -> value map when no header
     repeats (its fast path for plain header-signed requests), and checked against the
     general path without it, which must give the same result or the same error."""
@@ -93,6 +103,7 @@ def verify(method: str, seen: dict, now: float | None = None, host_override: str
                     at,
                     host_override,
                     single,
+                    region=region,
                 )
             )
         except S3Error as exc:
@@ -135,7 +146,9 @@ def test_doc_get_object_example_verifies() -> None:
             "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41",
         ),
     ]
-    result = sigv4.verify_request("GET", "/test.txt", "", headers, lookup, DOC_TIME)
+    result = sigv4.verify_request(
+        "GET", "/test.txt", "", headers, lookup, DOC_TIME, region="us-east-1"
+    )
     assert result.access_key == "AKIAIOSFODNN7EXAMPLE"
     assert result.scope == "20130524/us-east-1/s3/aws4_request"
     assert result.expected_sha256 == sigv4.EMPTY_SHA256
@@ -151,11 +164,15 @@ def test_doc_presigned_url_example_verifies() -> None:
         "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
     )
     headers = [("host", "examplebucket.s3.amazonaws.com")]
-    result = sigv4.verify_request("GET", "/test.txt", query, headers, lookup, DOC_TIME + 600)
+    result = sigv4.verify_request(
+        "GET", "/test.txt", query, headers, lookup, DOC_TIME + 600, region="us-east-1"
+    )
     assert result.presigned
     assert result.payload_hash == sigv4.UNSIGNED_PAYLOAD
     with pytest.raises(S3Error) as info:
-        sigv4.verify_request("GET", "/test.txt", query, headers, lookup, DOC_TIME + 86401)
+        sigv4.verify_request(
+            "GET", "/test.txt", query, headers, lookup, DOC_TIME + 86401, region="us-east-1"
+        )
     assert (info.value.code, info.value.message) == ("AccessDenied", "Request has expired")
 
 
@@ -177,7 +194,7 @@ def test_doc_chunked_upload_seed_signature_verifies_and_starts_the_chain() -> No
         ),
     ]
     result = sigv4.verify_request(
-        "PUT", "/examplebucket/chunkObject.txt", "", headers, lookup, DOC_TIME
+        "PUT", "/examplebucket/chunkObject.txt", "", headers, lookup, DOC_TIME, region="us-east-1"
     )
     assert result.is_streaming and result.expected_sha256 is None
     verifier = result.chunk_verifier()
@@ -513,6 +530,157 @@ def test_presigned_url_from_the_future_is_not_valid_yet() -> None:
     assert (err.code, err.message) == ("AccessDenied", "Request is not valid yet")
 
 
+# --- the credential scope's region ------------------------------------------------------
+
+WRONG_REGION_HEADER = (
+    f"The authorization header is malformed; the region 'us-west-2' is wrong; expecting '{REGION}'"
+)
+WRONG_REGION_QUERY = (
+    "Error parsing the X-Amz-Credential parameter; the region 'us-west-2' is wrong; "
+    f"expecting '{REGION}'"
+)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        None,  # the body's hex SHA-256
+        sigv4.UNSIGNED_PAYLOAD,
+        sigv4.STREAMING_PAYLOAD,
+        sigv4.STREAMING_PAYLOAD_TRAILER,
+        sigv4.STREAMING_UNSIGNED_PAYLOAD_TRAILER,
+    ],
+)
+def test_header_scope_for_another_region_is_authorization_header_malformed(
+    payload: str | None,
+) -> None:
+    # What S3 answers, <Region> included (botocore's region redirector reads it).
+    request, _ = sign("PUT", "/bucket/key", body=b"data", payload=payload, region="us-west-2")
+    err = error_of("PUT", wire(request))
+    assert (err.status, err.code, err.message) == (
+        400,
+        "AuthorizationHeaderMalformed",
+        WRONG_REGION_HEADER,
+    )
+    assert err.extra == {"Region": REGION}
+
+
+def test_presigned_scope_for_another_region_is_authorization_query_parameters_error() -> None:
+    request, _ = sign("GET", "/bucket/key", presign_expires=300, region="us-west-2")
+    err = error_of("GET", wire(request))
+    assert (err.status, err.code, err.message) == (
+        400,
+        "AuthorizationQueryParametersError",
+        WRONG_REGION_QUERY,
+    )
+    assert err.extra == {"Region": REGION}
+
+
+@pytest.mark.parametrize("presign_expires", [None, 300])
+def test_the_region_compared_is_the_one_the_server_is_given(presign_expires: int | None) -> None:
+    request, _ = sign("GET", "/bucket/k", presign_expires=presign_expires, region="us-east-1")
+    result = verify("GET", wire(request), region="us-east-1")
+    assert result.scope.endswith("/us-east-1/s3/aws4_request")
+    err = error_of("GET", wire(request), region=REGION)
+    assert err.message.endswith(f"the region 'us-east-1' is wrong; expecting '{REGION}'")
+
+
+def test_check_region_accepts_the_server_region_and_names_it_when_refusing() -> None:
+    credential = sigv4.Credential("AK", "20240101", REGION, "s3", "aws4_request")
+    sigv4.check_region(credential, REGION, sigv4._header_malformed)
+    with pytest.raises(S3Error) as info:
+        sigv4.check_region(credential, "ap-south-1", sigv4._header_malformed)
+    assert info.value.message == (
+        f"The authorization header is malformed; the region '{REGION}' is wrong; "
+        "expecting 'ap-south-1'"
+    )
+    assert info.value.extra == {"Region": "ap-south-1"}
+
+
+def _forge_signature(seen: dict, presigned: bool) -> dict:
+    if presigned:  # botocore puts X-Amz-Signature last
+        query = seen["raw_query"]
+        return {**seen, "raw_query": query[:-1] + ("0" if query[-1] != "0" else "1")}
+    authorization = dict(seen["headers"])["authorization"]
+    forged = authorization[:-1] + ("0" if authorization[-1] != "0" else "1")
+    return _replace_header(seen, "authorization", forged)
+
+
+def _first_refusal(
+    presigned: bool, skewed: bool, no_payload_hash: bool, known_key: bool, region: str, forged: bool
+) -> str | None:
+    """The order the checks run in: time, then the payload hash header, then the access key
+    (kept ahead of the region: no source shows which one S3 reports first), then the
+    region, and the signature last."""
+    if skewed:
+        return "AccessDenied" if presigned else "RequestTimeTooSkewed"  # expired / skewed
+    if no_payload_hash and not presigned:
+        return "InvalidRequest"
+    if not known_key:
+        return "InvalidAccessKeyId"
+    if region != REGION:
+        return "AuthorizationQueryParametersError" if presigned else "AuthorizationHeaderMalformed"
+    if forged:
+        return "SignatureDoesNotMatch"
+    return None
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    presigned=st.booleans(),
+    region=st.sampled_from([REGION, "us-east-1", "eu-west-2", "EU-WEST-1", "eu-west-1 "]),
+    known_key=st.booleans(),
+    skewed=st.booleans(),
+    no_payload_hash=st.booleans(),
+    forged=st.booleans(),
+    payload=st.sampled_from([None, sigv4.UNSIGNED_PAYLOAD, sigv4.STREAMING_PAYLOAD]),
+)
+def test_region_check_takes_its_place_in_the_order_on_both_paths(
+    presigned: bool,
+    region: str,
+    known_key: bool,
+    skewed: bool,
+    no_payload_hash: bool,
+    forged: bool,
+    payload: str | None,
+) -> None:
+    # verify() runs the fast path and the general one and requires the same outcome.
+    request, _ = sign(
+        "PUT",
+        "/bucket/key",
+        body=b"" if presigned else b"data",  # botocore's presigner reads a body as JSON
+        presign_expires=300 if presigned else None,
+        payload=None if presigned else payload,
+        region=region,
+        access_key=ACCESS_KEY if known_key else "AKIDUNKNOWN",
+    )
+    seen = wire(request)
+    if no_payload_hash:
+        seen["headers"] = [(k, v) for k, v in seen["headers"] if k != "x-amz-content-sha256"]
+    if forged:
+        seen = _forge_signature(seen, presigned)
+    now = time.time() + (20 * 60 if skewed else 0)
+    expected = _first_refusal(presigned, skewed, no_payload_hash, known_key, region, forged)
+    if expected is None:
+        assert verify("PUT", seen, now=now).access_key == ACCESS_KEY
+        return
+    err = error_of("PUT", seen, now=now)
+    assert err.code == expected
+    if expected in ("AuthorizationHeaderMalformed", "AuthorizationQueryParametersError"):
+        assert err.extra == {"Region": REGION}
+        assert err.message.endswith(f"the region '{region}' is wrong; expecting '{REGION}'")
+
+
+def test_malformed_credential_is_reported_before_its_region() -> None:
+    request, _ = sign("GET", "/bucket/k", region="us-west-2")
+    seen = wire(request)
+    authorization = request.headers["Authorization"].replace("/s3/", "/ec2/")
+    err = error_of("GET", _replace_header(seen, "authorization", authorization))
+    assert err.code == "AuthorizationHeaderMalformed"
+    assert err.message.endswith('incorrect service "ec2". This endpoint belongs to "s3".')
+    assert "Region" not in err.extra
+
+
 # --- payload modes -----------------------------------------------------------------
 
 
@@ -578,7 +746,9 @@ def test_arbitrary_requests_only_ever_raise_s3_errors(authorization, query, path
     for single in (None, unique):
         try:
             outcomes.append(
-                sigv4.verify_request("GET", path, query, headers, lookup, now, None, single)
+                sigv4.verify_request(
+                    "GET", path, query, headers, lookup, now, None, single, region="us-east-1"
+                )
             )
         except S3Error as err:
             outcomes.append(("error", err.code, err.message, err.extra))
@@ -650,11 +820,11 @@ def test_repeated_signed_header_values_are_joined_in_arrival_order() -> None:
         ("authorization", authorization),
     ]
     twice = [*base, ("x-amz-meta-twice", "one"), ("x-amz-meta-twice", "two")]
-    result = sigv4.verify_request("GET", "/bucket/key", "", twice, lookup, now)
+    result = sigv4.verify_request("GET", "/bucket/key", "", twice, lookup, now, region="us-east-1")
     assert result.access_key == ACCESS_KEY
     once = [*base, ("x-amz-meta-twice", "one")]
     with pytest.raises(S3Error) as info:
-        sigv4.verify_request("GET", "/bucket/key", "", once, lookup, now)
+        sigv4.verify_request("GET", "/bucket/key", "", once, lookup, now, region="us-east-1")
     assert info.value.code == "SignatureDoesNotMatch"
 
 
