@@ -55,7 +55,10 @@ def authenticate(ctx: RequestContext) -> None:
             ctx.headers if ctx.unique_headers else None,
             region=ctx.app.region,
         )
-    except S3Error:
+    except S3Error as err:
+        # Only the region check puts a <Region> in its error (sigv4.check_region).
+        if "Region" in err.extra and _names_a_bucket_only(ctx):
+            err.headers["x-amz-bucket-region"] = ctx.app.region
         raise
     except Exception as exc:
         # The verifier promises S3Errors only; if it ever breaks that promise, refuse
@@ -71,6 +74,17 @@ def authenticate(ctx: RequestContext) -> None:
         and result.expected_sha256 is not None
     ):
         ctx.receive = _verifying_receive(ctx.receive, result)
+
+
+def _names_a_bucket_only(ctx: RequestContext) -> bool:
+    """A request on a bucket itself (HeadBucket, ListObjects, ...), where S3 also puts the
+    region in an x-amz-bucket-region header when it refuses a scope for the wrong region.
+
+    That header is all a HEAD answer can carry (no body): botocore's region redirector
+    reads it from HeadBucket, and falls back to HeadBucket to find the region of a
+    HeadObject refused that way. S3 sent no such header to HeadObject (boto/botocore#1413)
+    nor GetBucketLocation, so neither gets one here."""
+    return ctx.bucket is not None and ctx.key is None and ctx.operation != "get_bucket_location"
 
 
 def _has_body(headers: Mapping[str, str]) -> bool:
