@@ -86,7 +86,9 @@ def start_s3box(
     data_dir = tmp / "data"
     log_path = tmp / "s3box.log"
     proc_env = dict(os.environ)
-    proc_env.update({"S3BOX_LOG_LEVEL": "warn", "PYTHONUNBUFFERED": "1"})
+    # REGION is what every test client signs for: the server must be in it, whatever the
+    # shell running the tests exports (a credential scope for another region is refused).
+    proc_env.update({"S3BOX_LOG_LEVEL": "warn", "PYTHONUNBUFFERED": "1", "S3BOX_REGION": REGION})
     if auth:
         proc_env.update(
             {

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import ACCESS_KEY, SECRET_KEY, S3BoxProcess
+from tests.integration.conftest import ACCESS_KEY, REGION, SECRET_KEY, S3BoxProcess
 
 JS_DIR = Path(__file__).resolve().parent / "js"
 PACKAGES = ("client-s3", "lib-storage")
@@ -54,12 +54,13 @@ def run_node(
     extra_env: dict[str, str] | None = None,
     timeout: float = 300,
 ) -> dict[str, Any]:
-    """Run `script` with the server's endpoint, credentials and bucket in its
+    """Run `script` with the server's endpoint, region, credentials and bucket in its
     environment; returns the JSON object it prints on its last line."""
     env = dict(os.environ)
     env.update(
         {
             "S3BOX_ENDPOINT": server.endpoint,
+            "S3BOX_REGION": REGION,
             "S3BOX_ACCESS_KEY": ACCESS_KEY,
             "S3BOX_SECRET_KEY": SECRET_KEY,
             "S3BOX_BUCKET": bucket,

@@ -15,7 +15,7 @@ const env = (name) => {
 
 const client = new S3Client({
   endpoint: env("S3BOX_ENDPOINT"),
-  region: "us-east-1",
+  region: env("S3BOX_REGION"), // the server's: a scope for another region is refused
   forcePathStyle: true,
   credentials: { accessKeyId: env("S3BOX_ACCESS_KEY"), secretAccessKey: env("S3BOX_SECRET_KEY") },
   maxAttempts: 1,
