@@ -81,13 +81,14 @@ def sign_headers(
     offset_seconds: float = 0.0,
     access_key: str = ACCESS_KEY,
     secret_key: str = SECRET_KEY,
+    region: str = REGION,
 ) -> dict[str, str]:
-    """Headers of `method url` signed by botocore's SigV4Auth. `url`'s host is the one
-    signed; the request may then be sent anywhere (see send)."""
+    """Headers of `method url` signed by botocore's SigV4Auth for `region`. `url`'s host is
+    the one signed; the request may then be sent anywhere (see send)."""
     request = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
     request.headers["X-Amz-Content-SHA256"] = payload_hash or hashlib.sha256(body).hexdigest()
     with botocore_clock(offset_seconds):
-        SigV4Auth(Credentials(access_key, secret_key), "s3", REGION).add_auth(request)
+        SigV4Auth(Credentials(access_key, secret_key), "s3", region).add_auth(request)
     return dict(request.headers.items())
 
 

@@ -110,10 +110,15 @@ class StreamingUpload:
 
 
 def streaming_upload(
-    server: S3BoxProcess, path: str, mode: str, decoded_length: int, encoded_length: int | None
+    server: S3BoxProcess,
+    path: str,
+    mode: str,
+    decoded_length: int,
+    encoded_length: int | None,
+    region: str = REGION,
 ) -> StreamingUpload:
-    """Sign the headers; encoded_length None means HTTP chunked transfer (no Content-Length),
-    as the JS SDK sends a stream."""
+    """Sign the headers (and later the chunks) for `region`; encoded_length None means HTTP
+    chunked transfer (no Content-Length), as the JS SDK sends a stream."""
     headers = {
         "Content-Encoding": "aws-chunked",
         "x-amz-decoded-content-length": str(decoded_length),
@@ -122,12 +127,14 @@ def streaming_upload(
         headers["Content-Length"] = str(encoded_length)
     if mode != SIGNED:
         headers["x-amz-trailer"] = "x-amz-checksum-crc32"
-    signed = sign_headers("PUT", server.endpoint + path, headers=headers, payload_hash=mode)
+    signed = sign_headers(
+        "PUT", server.endpoint + path, headers=headers, payload_hash=mode, region=region
+    )
     seed = re.search(r"Signature=([0-9a-f]{64})", signed["Authorization"])
     assert seed is not None
     amz_date = signed["X-Amz-Date"]
-    key = signing_key(SECRET_KEY, amz_date[:8], REGION, "s3")
-    scope = f"{amz_date[:8]}/{REGION}/s3/aws4_request"
+    key = signing_key(SECRET_KEY, amz_date[:8], region, "s3")
+    scope = f"{amz_date[:8]}/{region}/s3/aws4_request"
     return StreamingUpload(signed, mode, key, amz_date, scope, seed.group(1))
 
 
@@ -139,6 +146,7 @@ def put_streaming(
     trailers: dict[str, str] | None = None,
     *,
     http_chunked: bool = False,
+    region: str = REGION,
     **tamper: Any,
 ) -> Response:
     """Sign and send one streaming PUT. With a Content-Length (signed) the body is framed
@@ -146,12 +154,12 @@ def put_streaming(
     HTTP-chunked request (no Content-Length) allows."""
     decoded = sum(len(c) for c in chunks)
     if http_chunked:
-        upload = streaming_upload(server, path, mode, decoded, None)
+        upload = streaming_upload(server, path, mode, decoded, None, region)
         body = upload.body(chunks, trailers, **tamper)
         pieces = chunks_of(body, 256 * KIB)
         return send(server, "PUT", path, iter(pieces), upload.headers)
-    length = len(streaming_upload(server, path, mode, decoded, 0).body(chunks, trailers))
-    upload = streaming_upload(server, path, mode, decoded, length)
+    length = len(streaming_upload(server, path, mode, decoded, 0, region).body(chunks, trailers))
+    upload = streaming_upload(server, path, mode, decoded, length, region)
     return send(server, "PUT", path, upload.body(chunks, trailers, **tamper), upload.headers)
 
 
