@@ -257,7 +257,9 @@ class Config:
     region: str = field(
         default="us-east-1",
         metadata=_doc(
-            "Region reported by GetBucketLocation and expected in SigV4 credential scopes.",
+            "Region reported by GetBucketLocation and HeadBucket. With auth on, SigV4 "
+            "requests must be signed for it: a credential scope for another region is "
+            "refused (400 AuthorizationHeaderMalformed), as by S3.",
         ),
     )
     storage: StorageConfig = field(default_factory=StorageConfig)
