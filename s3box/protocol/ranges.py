@@ -15,8 +15,11 @@ as measured against AWS and recorded by moto and LocalStack:
 - basho/riak_cs#304 (s3curl against AWS): several ranges ("bytes=1-3,5-8")
   return the whole object; the S3 GetObject reference says S3 "doesn't
   support retrieving multiple ranges of data per GET request".
-- chimera-nas/chimera#704, minio/minio#20844: any satisfiable-looking range
-  on a 0-byte object is 416, there is no byte to send.
+- chimera-nas/chimera#704, minio/minio#20844: a range with a first byte on a
+  0-byte object is 416, there is no byte to send.
+- apache/arrow-rs-object-store#846 (the AWS response quoted), floci-io/floci#1141
+  (Trino's tests): a suffix range "bytes=-n" (n > 0) on a 0-byte object is
+  200 with the empty body, so readers of a file's tail get an empty read.
 """
 
 from __future__ import annotations
@@ -59,8 +62,10 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
         # Suffix range "bytes=-n": the last n bytes. n larger than the object
         # means the whole object, still as a 206 (RFC 9110 section 14.1.2).
         suffix = int(last_text)
-        if suffix == 0 or size == 0:
+        if suffix == 0:
             raise _invalid_range(header, size)
+        if size == 0:
+            return None  # the whole (empty) object, 200, as S3 answers
         return (max(size - suffix, 0), size - 1)
 
     first = int(first_text)

@@ -211,6 +211,19 @@ def test_unsatisfiable_range_returns_416(s3, bucket: str) -> None:
     assert _code(exc) == "InvalidRange"
 
 
+def test_ranges_on_an_empty_object(s3, bucket: str) -> None:
+    """A tail read ("bytes=-n") of an empty object is S3's 200 with no bytes; a range
+    naming a first byte is 416."""
+    s3.put_object(Bucket=bucket, Key="empty", Body=b"")
+    got = s3.get_object(Bucket=bucket, Key="empty", Range="bytes=-512")
+    assert got["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert got["Body"].read() == b""
+    assert "ContentRange" not in got
+    with pytest.raises(ClientError) as exc:
+        s3.get_object(Bucket=bucket, Key="empty", Range="bytes=0-0")
+    assert (_status(exc), _code(exc)) == (416, "InvalidRange")
+
+
 def test_conditional_get(s3, bucket: str) -> None:
     put = s3.put_object(Bucket=bucket, Key="c", Body=b"data")
     etag = put["ETag"]

@@ -63,11 +63,16 @@ def test_suffix_zero_is_invalid_range():
     assert info.value.code == "InvalidRange"
 
 
-@pytest.mark.parametrize("header", ["bytes=0-0", "bytes=0-", "bytes=-1", "bytes=5-10"])
-def test_any_range_on_empty_object_is_invalid_range(header):
+@pytest.mark.parametrize("header", ["bytes=0-0", "bytes=0-", "bytes=5-10", "bytes=-0"])
+def test_a_range_with_a_first_byte_on_empty_object_is_invalid_range(header):
     with pytest.raises(S3Error) as info:
         parse_range(header, 0)
     assert info.value.extra["ActualObjectSize"] == "0"
+
+
+@pytest.mark.parametrize("header", ["bytes=-1", "bytes=-524288"])
+def test_a_suffix_range_on_empty_object_is_the_whole_empty_object(header):
+    assert parse_range(header, 0) is None
 
 
 @pytest.mark.parametrize(
