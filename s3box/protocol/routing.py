@@ -106,6 +106,7 @@ _TABLE: dict[tuple[str, str], tuple[_Row, ...]] = {
         _Row("put_object"),
     ),
     ("object", "POST"): (
+        _Row("restore_object", query="restore"),
         _Row("create_multipart_upload", query="uploads"),
         _Row("complete_multipart_upload", query="uploadId"),
     ),

@@ -333,6 +333,13 @@ def test_object_lock_reads_say_the_bucket_has_none(s3: Any, bucket: str) -> None
         assert (_status(exc), _code(exc)) == (400, "InvalidRequest")
 
 
+def test_restore_object_refuses_objects_that_are_not_archived(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    with pytest.raises(ClientError) as exc:
+        s3.restore_object(Bucket=bucket, Key="k", RestoreRequest={"Days": 1})
+    assert (_status(exc), _code(exc)) == (403, "InvalidObjectState")
+
+
 def test_presigned_post_answers_501_and_stores_nothing(s3: Any, bucket: str) -> None:
     """boto3's browser-form upload (PostObject): not implemented, in either auth mode."""
     import urllib.error

@@ -381,13 +381,30 @@ def test_browser_form_upload_answers_501_and_stores_nothing(s3box_server: S3BoxP
     assert _request(s3box_server, "HEAD", f"/{bucket}/posted")[0] == 404
 
 
-def test_restore_and_select_answer_501(s3box_server: S3BoxProcess) -> None:
+def test_restore_of_a_readable_object_is_refused_and_select_answers_501(
+    s3box_server: S3BoxProcess,
+) -> None:
     bucket = _new_bucket(s3box_server)
     _request(s3box_server, "PUT", f"/{bucket}/k", body=b"x")
-    for sub in ("restore", "select&select-type=2"):
-        status, _, body = _request(s3box_server, "POST", f"/{bucket}/k?{sub}", body=b"<x/>")
-        assert status == 501
-        assert _error_code(body) == "NotImplemented"
+    restore = b"<RestoreRequest><Days>1</Days></RestoreRequest>"
+    status, _, body = _request(s3box_server, "POST", f"/{bucket}/k?restore", body=restore)
+    assert (status, _error_code(body)) == (403, "InvalidObjectState")
+    assert b"Restore is not allowed for the object's current storage class" in body
+    _request(
+        s3box_server,
+        "PUT",
+        f"/{bucket}/cold",
+        body=b"x",
+        headers={"x-amz-storage-class": "DEEP_ARCHIVE"},
+    )
+    status, _, body = _request(s3box_server, "POST", f"/{bucket}/cold?restore", body=restore)
+    assert (status, _error_code(body)) == (501, "NotImplemented")
+    status, _, body = _request(s3box_server, "POST", f"/{bucket}/absent?restore", body=restore)
+    assert (status, _error_code(body)) == (404, "NoSuchKey")
+    status, _, body = _request(
+        s3box_server, "POST", f"/{bucket}/k?select&select-type=2", body=b"<x/>"
+    )
+    assert (status, _error_code(body)) == (501, "NotImplemented")
 
 
 def test_no_staging_leftovers_after_rejected_puts(s3box_server: S3BoxProcess) -> None:

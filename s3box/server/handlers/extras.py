@@ -367,6 +367,28 @@ async def object_lock_not_enabled(ctx: RequestContext) -> Response:
     raise S3Error("InvalidRequest", "Bucket is missing Object Lock Configuration")
 
 
+# Classes whose objects S3 must restore before a GET; s3box keeps every object readable.
+_ARCHIVE_CLASSES = frozenset({"GLACIER", "DEEP_ARCHIVE"})
+
+
+async def restore_object(ctx: RequestContext) -> Response:
+    """RestoreObject: S3 refuses it for an object that is not archived; s3box does
+    not emulate archives, so it cannot honour it for one that is (501)."""
+    bucket, key = bucket_of(ctx), key_of(ctx)
+    check_version_id(ctx)
+    meta = await ctx.app.engine.head_object(bucket, key)
+    if meta.fields.storage_class in _ARCHIVE_CLASSES:
+        raise S3Error(
+            "NotImplemented",
+            "RestoreObject is not implemented by s3box: objects of every storage class "
+            "stay readable without it.",
+            resource=f"/{bucket}/{key}",
+        )
+    raise S3Error(
+        "InvalidObjectState", "Restore is not allowed for the object's current storage class"
+    )
+
+
 HANDLERS = {
     "get_object_tagging": get_object_tagging,
     "put_object_tagging": put_object_tagging,
@@ -398,4 +420,5 @@ HANDLERS = {
     "delete_bucket_encryption": delete_absent_configuration,
     "get_object_retention": object_lock_not_enabled,
     "get_object_legal_hold": object_lock_not_enabled,
+    "restore_object": restore_object,
 }
