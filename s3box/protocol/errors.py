@@ -27,6 +27,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "InvalidBucketName": 400,
     "InvalidDigest": 400,
     "InvalidEncryptionAlgorithmError": 400,
+    "InvalidLocationConstraint": 400,
     "InvalidObjectState": 403,
     "InvalidPart": 400,
     "InvalidPartNumber": 416,

@@ -181,6 +181,9 @@ def _header_malformed(detail: str) -> S3Error:
 def parse_credential(value: str, malformed: Callable[[str], S3Error]) -> Credential:
     """`AK/YYYYMMDD/region/s3/aws4_request` (the access key itself may not contain '/')."""
     parts = value.split("/")
+    if len(parts) == 5 and parts[2] == "" and all(parts[:2] + parts[3:]):
+        # S3's own wording for this one (DuckDB signs so when no region is set).
+        raise malformed("a non-empty region must be provided in the credential.")
     if len(parts) != 5 or not all(parts):
         raise malformed(f"the Credential is mal-formed; expecting {_CREDENTIAL_SHAPE}.")
     access_key, date, region, service, terminator = parts

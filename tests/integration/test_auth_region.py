@@ -376,7 +376,20 @@ def central_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3BoxPr
 
 def test_the_configured_region_is_the_one_expected(central_server: S3BoxProcess) -> None:
     bucket = "central"
-    assert send_signed(central_server, "PUT", f"/{bucket}", region=SERVER_REGION)[0] == 200
+    # A regional endpoint wants its own region named; no constraint is us-east-1's form.
+    status, _, body = send_signed(central_server, "PUT", f"/{bucket}", region=SERVER_REGION)
+    assert (status, error_of(body)["Code"]) == (400, "IllegalLocationConstraintException")
+    assert error_of(body)["Message"] == (
+        "The unspecified location constraint is incompatible for the region specific "
+        "endpoint this request was sent to."
+    )
+    constraint = (
+        "<CreateBucketConfiguration><LocationConstraint>"
+        f"{SERVER_REGION}</LocationConstraint></CreateBucketConfiguration>"
+    ).encode()
+    assert (
+        send_signed(central_server, "PUT", f"/{bucket}", constraint, region=SERVER_REGION)[0] == 200
+    )
     status, _, body = send_signed(central_server, "GET", f"/{bucket}", region=REGION)
     assert status == 400, body
     error = error_of(body)

@@ -253,6 +253,29 @@ def test_method_not_allowed(s3box_server: S3BoxProcess) -> None:
 
 
 @pytest.mark.parametrize(
+    ("location", "status", "code"),
+    [
+        ("us-east-1", 400, "InvalidLocationConstraint"),  # S3: us-east-1 is never named
+        ("eu-west-1", 400, "IllegalLocationConstraintException"),
+        ("", 200, None),  # an empty constraint is us-east-1's
+    ],
+)
+def test_create_bucket_location_constraint_on_a_us_east_1_server(
+    s3box_server: S3BoxProcess, location: str, status: int, code: str | None
+) -> None:
+    name = f"raw-{uuid.uuid4().hex[:12]}"
+    body = (
+        "<CreateBucketConfiguration><LocationConstraint>"
+        f"{location}</LocationConstraint></CreateBucketConfiguration>"
+    ).encode()
+    got, _, answer = _request(s3box_server, "PUT", f"/{name}", body=body)
+    assert got == status, answer
+    if code is not None:
+        assert _error_code(answer) == code
+        assert _request(s3box_server, "HEAD", f"/{name}")[0] == 404
+
+
+@pytest.mark.parametrize(
     "query", ["max-buckets=0", "max-buckets=abc", "max-buckets=", "continuation-token="]
 )
 def test_list_buckets_refuses_bad_paging_arguments(s3box_server: S3BoxProcess, query: str) -> None:

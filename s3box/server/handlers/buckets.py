@@ -84,19 +84,35 @@ async def list_buckets(ctx: RequestContext) -> Response:
     return Response(headers=list(XML_HEADERS), body=body)
 
 
-async def create_bucket(ctx: RequestContext) -> Response:
-    bucket = bucket_of(ctx, validate=False)
-    validate_bucket_name(bucket)
-    check_canned_acl(ctx)  # accepted and ignored: s3box has no ACLs
-    body = await ctx.read_body()
-    if body.strip():
-        location = xml.parse_create_bucket(body)
-        if location and location != ctx.app.region:
+def check_location_constraint(location: str | None, region: str) -> None:
+    """CreateBucket's LocationConstraint as a regional S3 endpoint judges it: it must
+    name the endpoint's region, except in us-east-1, where it must be absent (naming
+    us-east-1 is itself invalid), and only there may it be absent."""
+    if location == "us-east-1":
+        raise S3Error("InvalidLocationConstraint", "The specified location-constraint is not valid")
+    if location:
+        if location != region:
             raise S3Error(
                 "IllegalLocationConstraintException",
                 f"The {location} location constraint is incompatible for the region "
                 f"specific endpoint this request was sent to.",
             )
+        return
+    if region != "us-east-1":
+        raise S3Error(
+            "IllegalLocationConstraintException",
+            "The unspecified location constraint is incompatible for the region specific "
+            "endpoint this request was sent to.",
+        )
+
+
+async def create_bucket(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx, validate=False)
+    validate_bucket_name(bucket)
+    check_canned_acl(ctx)  # accepted and ignored: s3box has no ACLs
+    body = await ctx.read_body()
+    location = xml.parse_create_bucket(body) if body.strip() else None
+    check_location_constraint(location, ctx.app.region)
     await ctx.app.engine.create_bucket(bucket)
     return Response(headers=[("location", f"/{bucket}")])
 

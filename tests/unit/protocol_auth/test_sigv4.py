@@ -681,6 +681,18 @@ def test_malformed_credential_is_reported_before_its_region() -> None:
     assert "Region" not in err.extra
 
 
+def test_an_empty_region_in_the_scope_gets_s3s_message() -> None:
+    request, _ = sign("GET", "/bucket/k")
+    seen = wire(request)
+    authorization = request.headers["Authorization"].replace(f"/{REGION}/", "//")
+    err = error_of("GET", _replace_header(seen, "authorization", authorization))
+    assert err.code == "AuthorizationHeaderMalformed"
+    assert err.message == (
+        "The authorization header is malformed; a non-empty region must be provided in the "
+        "credential."
+    )
+
+
 # --- payload modes -----------------------------------------------------------------
 
 
