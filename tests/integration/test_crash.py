@@ -126,6 +126,16 @@ def expect_crash(server: S3BoxProcess, method: str, path: str, body: bytes | Non
     assert "test fault point" in server.log_text()
 
 
+def crash_an_overwrite(server: S3BoxProcess) -> None:
+    """Store OLD at k, then overwrite it with NEW on a server armed to die on the way."""
+    try:
+        assert request(server.port, "PUT", f"/{BUCKET}")[0] == 200
+        assert request(server.port, "PUT", f"/{BUCKET}/k", OLD)[0] == 200
+        expect_crash(server, "PUT", f"/{BUCKET}/k", NEW)
+    finally:
+        server.stop()
+
+
 OLD = b"old body " * 1000
 NEW = b"new body " * 2000
 
@@ -185,13 +195,7 @@ def test_crash_during_put_of_a_new_key(tmp_path: Path, point: str, expected: str
 def test_crash_during_overwrite_never_leaves_the_key_absent(
     tmp_path: Path, point: str, expected: str
 ):
-    server = start_faulted(tmp_path, point)
-    try:
-        assert request(server.port, "PUT", f"/{BUCKET}")[0] == 200
-        assert request(server.port, "PUT", f"/{BUCKET}/k", OLD)[0] == 200
-        expect_crash(server, "PUT", f"/{BUCKET}/k", NEW)
-    finally:
-        server.stop()
+    crash_an_overwrite(start_faulted(tmp_path, point))
     restarted = start_s3box(tmp_path)
     try:
         assert get_md5(restarted.port, BUCKET, "k") == expected
@@ -205,13 +209,7 @@ def test_crash_during_overwrite_without_rename_exchange(
     tmp_path: Path, point: str, expected: str | None
 ):
     no_exchange = {NO_RENAMEAT2_ENV: "1"}
-    server = start_s3box(tmp_path, env={"S3BOX_TEST_FAULT": point, **no_exchange})
-    try:
-        assert request(server.port, "PUT", f"/{BUCKET}")[0] == 200
-        assert request(server.port, "PUT", f"/{BUCKET}/k", OLD)[0] == 200
-        expect_crash(server, "PUT", f"/{BUCKET}/k", NEW)
-    finally:
-        server.stop()
+    crash_an_overwrite(start_s3box(tmp_path, env={"S3BOX_TEST_FAULT": point, **no_exchange}))
     restarted = start_s3box(tmp_path, env=no_exchange)
     try:
         assert get_md5(restarted.port, BUCKET, "k") == expected

@@ -55,15 +55,7 @@ async def list_buckets(ctx: RequestContext) -> Response:
                 extra={"ArgumentName": "max-buckets", "ArgumentValue": raw_max},
             )
     paginated = any(v is not None for v in (prefix, region, token, raw_max))
-    after = ""
-    if token is not None:
-        if token == "":
-            raise S3Error(
-                "InvalidArgument",
-                "The continuation token provided is incorrect",
-                extra={"ArgumentName": "continuation-token", "ArgumentValue": token},
-            )
-        after = decode_token(token)
+    after = decode_token(token) if token is not None else ""
     buckets = await ctx.app.engine.list_buckets()
     if region is not None and region != ctx.app.region:
         buckets = []  # every s3box bucket is in the server's region
@@ -193,7 +185,11 @@ def encode_token(marker: str) -> str:
 
 
 def decode_token(token: str) -> str:
+    """The marker a continuation token stands for; an empty or undecodable token is
+    S3's InvalidArgument."""
     try:
+        if not token:
+            raise ValueError("empty token")
         padded = token + "=" * (-len(token) % 4)
         return base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
     except (binascii.Error, UnicodeError, ValueError):
@@ -218,16 +214,7 @@ async def list_objects_v2(ctx: RequestContext) -> Response:
     start_after = ctx.query.get("start-after", "")
     max_keys = int_query_param(ctx, "max-keys", MAX_KEYS_LIMIT, MAX_KEYS_LIMIT)
     encoding_type = _encoding_type(ctx)
-    if token is not None:
-        if token == "":
-            raise S3Error(
-                "InvalidArgument",
-                "The continuation token provided is incorrect",
-                extra={"ArgumentName": "continuation-token", "ArgumentValue": token},
-            )
-        marker = decode_token(token)
-    else:
-        marker = start_after
+    marker = decode_token(token) if token is not None else start_after
     # S3: start-after is ignored once a continuation token is given, but a
     # start-after beyond the token still applies.
     if token is not None and start_after > marker:
