@@ -56,9 +56,10 @@ async def list_buckets(ctx: RequestContext) -> Response:
             )
     paginated = any(v is not None for v in (prefix, region, token, raw_max))
     after = decode_token(token) if token is not None else ""
-    buckets = await ctx.app.engine.list_buckets()
     if region is not None and region != ctx.app.region:
-        buckets = []  # every s3box bucket is in the server's region
+        buckets = []  # every s3box bucket is in the server's region: nothing to read
+    else:
+        buckets = await ctx.app.engine.list_buckets()
     chosen = [b for b in buckets if b.name.startswith(prefix or "") and b.name > after]
     chosen.sort(key=lambda b: b.name)
     next_token = None
