@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import signal
 import subprocess
 import sys
 import time
@@ -216,6 +217,10 @@ class Bench:
         note_cleanup()
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     profile = build_profile(args)
@@ -235,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     if not targets:
         raise SystemExit("no target can run")
 
+    # `kill` stops a run as Ctrl-C does: targets stopped, data dirs removed,
+    # what was measured reported (without this, SIGTERM left the servers running).
+    signal.signal(signal.SIGTERM, _interrupt)
     bench = Bench(targets, profile)
     bench.collector.declare(Metric("run.peak_rss_mib", "server peak RSS, whole run", "MiB", False))
     log(f"profile {profile.name}; targets {', '.join(targets)}")
