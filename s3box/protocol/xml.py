@@ -363,7 +363,7 @@ def render_list_object_versions(
     parts.extend(
         f"<Version><Key>{enc(e.key)}</Key><VersionId>null</VersionId>"
         f"<IsLatest>true</IsLatest><LastModified>{iso8601_ms(e.last_modified)}</LastModified>"
-        f"<ETag>&quot;{escape(e.etag)}&quot;</ETag><Size>{e.size}</Size>"
+        f"<ETag>&quot;{escape(e.etag)}&quot;</ETag>{_checksum(e)}<Size>{e.size}</Size>"
         f"<StorageClass>{escape(e.storage_class)}</StorageClass>{owner_xml}</Version>"
         for e in entries
     )
@@ -380,10 +380,21 @@ def _contents(entries: Sequence[ListEntry], enc: Callable[[str], str], owner: Ow
         [
             f"<Contents><Key>{enc(e.key)}</Key>"
             f"<LastModified>{iso8601_ms(e.last_modified)}</LastModified>"
-            f"<ETag>&quot;{escape(e.etag)}&quot;</ETag><Size>{e.size}</Size>{owner_xml}"
+            f"<ETag>&quot;{escape(e.etag)}&quot;</ETag>{_checksum(e)}<Size>{e.size}</Size>{owner_xml}"
             f"<StorageClass>{escape(e.storage_class)}</StorageClass></Contents>"
             for e in entries
         ]
+    )
+
+
+def _checksum(e: ListEntry) -> str:
+    """ChecksumAlgorithm and ChecksumType of a listed object (S3 lists both for
+    every object stored with a checksum, which since 2025 is every object)."""
+    if e.checksum_algorithm is None or e.checksum_type is None:
+        return ""
+    return (
+        f"<ChecksumAlgorithm>{escape(e.checksum_algorithm)}</ChecksumAlgorithm>"
+        f"<ChecksumType>{escape(e.checksum_type)}</ChecksumType>"
     )
 
 

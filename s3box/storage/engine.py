@@ -70,6 +70,7 @@ from s3box.storage.meta import (
     WriteCondition,
     bucket_from_json,
     bucket_json,
+    listed_checksum,
 )
 from s3box.storage.reader import Handle, read_parts
 from s3box.storage.resolver import Found
@@ -184,7 +185,12 @@ class _Bucket:
 
 
 def _row_of(meta: ObjectMeta) -> Row:
-    return Row(meta.size, meta.etag, meta.last_modified, meta.fields.storage_class)
+    f = meta.fields
+    c = f.checksum
+    if c is None:
+        return Row(meta.size, meta.etag, meta.last_modified, f.storage_class)
+    algorithm, type_ = listed_checksum(c.algorithm, c.type)
+    return Row(meta.size, meta.etag, meta.last_modified, f.storage_class, algorithm, type_)
 
 
 def _check_condition(condition: WriteCondition | None, old: ObjectMeta | None) -> None:

@@ -24,10 +24,21 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS objects ("
     " key BLOB PRIMARY KEY, size INTEGER NOT NULL, etag TEXT NOT NULL,"
     " last_modified REAL NOT NULL, storage_class TEXT NOT NULL DEFAULT 'STANDARD',"
-    " stamp REAL NOT NULL DEFAULT 0"
+    " stamp REAL NOT NULL DEFAULT 0, checksum_algorithm TEXT, checksum_type TEXT"
     ") WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS repair (key BLOB PRIMARY KEY, created REAL NOT NULL) WITHOUT ROWID",
 )
+
+
+# Columns added after the first release, with their definitions: an older index
+# gains them when opened (rows written before have NULL checksum columns until
+# the object is next read, written or the index rebuilt).
+_ADDED_COLUMNS = (
+    ("stamp", "REAL NOT NULL DEFAULT 0"),
+    ("checksum_algorithm", "TEXT"),
+    ("checksum_type", "TEXT"),
+)
+_COLUMNS = "size, etag, last_modified, storage_class, checksum_algorithm, checksum_type"
 
 
 @dataclass(slots=True, frozen=True)
@@ -36,6 +47,8 @@ class Row:
     etag: str
     last_modified: float
     storage_class: str
+    checksum_algorithm: str | None = None  # the object's flexible checksum, as listings show it
+    checksum_type: str | None = None
 
 
 def successor(b: bytes) -> bytes | None:
@@ -75,8 +88,9 @@ class BucketIndex:
         for stmt in _SCHEMA:
             self._writer.execute(stmt)
         columns = {r[1] for r in self._writer.execute("PRAGMA table_info(objects)")}
-        if "stamp" not in columns:  # an index made before rebuild stamps existed
-            self._writer.execute("ALTER TABLE objects ADD COLUMN stamp REAL NOT NULL DEFAULT 0")
+        for name, definition in _ADDED_COLUMNS:
+            if name not in columns:  # an index made by an earlier version
+                self._writer.execute(f"ALTER TABLE objects ADD COLUMN {name} {definition}")
         self._write_lock = threading.Lock()
         self._pending_lock = threading.Lock()
         self._pending: list[_Op] = []
@@ -209,14 +223,16 @@ class BucketIndex:
         write) lets a rebuild tell rows it has not seen from rows written
         while it ran."""
         conn.execute(
-            "INSERT OR REPLACE INTO objects"
-            "(key, size, etag, last_modified, storage_class, stamp) VALUES (?, ?, ?, ?, ?, ?)",
+            f"INSERT OR REPLACE INTO objects(key, {_COLUMNS}, stamp)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 key.encode("utf-8"),
                 entry.size,
                 entry.etag,
                 entry.last_modified,
                 entry.storage_class,
+                entry.checksum_algorithm,
+                entry.checksum_type,
                 time.time() if stamp is None else stamp,
             ),
         )
@@ -245,10 +261,9 @@ class BucketIndex:
     def get(self, key: str) -> Row | None:
         with self.reader() as conn:
             r = conn.execute(
-                "SELECT size, etag, last_modified, storage_class FROM objects WHERE key = ?",
-                (key.encode("utf-8"),),
+                f"SELECT {_COLUMNS} FROM objects WHERE key = ?", (key.encode("utf-8"),)
             ).fetchone()
-        return None if r is None else Row(r[0], r[1], r[2], r[3])
+        return None if r is None else Row(*r)
 
     def any_object(self) -> bool:
         with self.reader() as conn:
@@ -288,13 +303,9 @@ def _current_error() -> BaseException:
 
 
 _QUERY_BOUNDED = (
-    "SELECT key, size, etag, last_modified, storage_class FROM objects"
-    " WHERE key >= ? AND key < ? ORDER BY key LIMIT ?"
+    f"SELECT key, {_COLUMNS} FROM objects WHERE key >= ? AND key < ? ORDER BY key LIMIT ?"
 )
-_QUERY_OPEN = (
-    "SELECT key, size, etag, last_modified, storage_class FROM objects"
-    " WHERE key >= ? ORDER BY key LIMIT ?"
-)
+_QUERY_OPEN = f"SELECT key, {_COLUMNS} FROM objects WHERE key >= ? ORDER BY key LIMIT ?"
 
 
 def list_page(
@@ -338,7 +349,7 @@ def list_page(
             cur = conn.execute(_QUERY_BOUNDED, (lo, upper, limit))
         restart = False
         seen = 0
-        for kb, size, etag, lm, sc in cur:
+        for kb, size, etag, lm, sc, ca, ct in cur:
             seen += 1
             if count == max_keys:
                 cur.close()
@@ -358,7 +369,7 @@ def list_page(
                     restart = True
                     break
             last = kb.decode("utf-8")
-            entries.append(ListEntry(last, size, etag, lm, sc))
+            entries.append(ListEntry(last, size, etag, lm, sc, ca, ct))
             count += 1
         if not restart:
             if seen < limit:

@@ -34,6 +34,14 @@ class ChecksumRecord:
         return cls(algorithm=d["algorithm"], type=d["type"], value=d["value"])
 
 
+def listed_checksum(algorithm: Any, type_: Any) -> tuple[str | None, str | None]:
+    """The checksum algorithm and type a listing shows for an object: both, when
+    both are strings (a hand-edited meta.json may hold anything), else neither."""
+    if type(algorithm) is str and type(type_) is str:
+        return algorithm, type_
+    return None, None
+
+
 @dataclass(slots=True)
 class PartRecord:
     """One part of an object (single-part objects have exactly one, number 1).
@@ -154,6 +162,8 @@ class ListEntry:
     etag: str
     last_modified: float
     storage_class: str = "STANDARD"
+    checksum_algorithm: str | None = None
+    checksum_type: str | None = None
 
 
 @dataclass(slots=True)

@@ -27,7 +27,7 @@ from s3box.storage import faults, layout
 from s3box.storage.errors import NoSuchBucket
 from s3box.storage.fsutil import read_file
 from s3box.storage.index import BucketIndex
-from s3box.storage.meta import ObjectMeta
+from s3box.storage.meta import ObjectMeta, listed_checksum
 
 log = logging.getLogger("s3box.storage.rebuild")
 
@@ -40,9 +40,12 @@ _READ_SIZE = 1 << 16
 _META_SUFFIX = os.sep + layout.META_JSON
 # The statement BucketIndex.upsert runs, for executemany over a whole batch.
 _UPSERT = (
-    "INSERT OR REPLACE INTO objects"
-    "(key, size, etag, last_modified, storage_class, stamp) VALUES (?, ?, ?, ?, ?, ?)"
+    "INSERT OR REPLACE INTO objects(key, size, etag, last_modified, storage_class,"
+    " checksum_algorithm, checksum_type, stamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
+
+
+NO_CHECKSUM: tuple[None, None] = (None, None)
 
 
 class Cancelled(Exception):
@@ -59,6 +62,8 @@ class Listed(NamedTuple):
     etag: str
     last_modified: float
     storage_class: str
+    checksum_algorithm: str | None
+    checksum_type: str | None
     path: str
     ino: int
 
@@ -69,6 +74,8 @@ class ListingFields(NamedTuple):
     etag: str
     last_modified: float
     storage_class: str
+    checksum_algorithm: str | None = None
+    checksum_type: str | None = None
 
 
 def listing_fields(raw: bytes) -> ListingFields | None:
@@ -86,13 +93,20 @@ def listing_fields(raw: bytes) -> ListingFields | None:
     if type(d) is dict and _usual_shape(d):
         if type(d.get("key")) is not str:
             return None
+        checksum = d.get("checksum")
         try:
+            listed = (
+                listed_checksum(checksum["algorithm"], checksum["type"])
+                if checksum
+                else NO_CHECKSUM
+            )
             return ListingFields(
                 d["key"],
                 int(d["size"]),
                 str(d["etag"]),
                 float(d["last_modified"]),
                 d.get("storage_class") or "STANDARD",
+                *listed,
             )
         except (KeyError, ValueError, TypeError):
             return None
@@ -102,7 +116,15 @@ def listing_fields(raw: bytes) -> ListingFields | None:
         return None
     if type(m.key) is not str:
         return None
-    return ListingFields(m.key, m.size, m.etag, m.last_modified, m.fields.storage_class)
+    c = m.fields.checksum
+    return ListingFields(
+        m.key,
+        m.size,
+        m.etag,
+        m.last_modified,
+        m.fields.storage_class,
+        *(listed_checksum(c.algorithm, c.type) if c else NO_CHECKSUM),
+    )
 
 
 def _usual_shape(d: dict[str, Any]) -> bool:
@@ -205,7 +227,16 @@ def upsert_rows(
     conn.executemany(
         _UPSERT,
         [
-            (r.key.encode("utf-8"), r.size, r.etag, r.last_modified, r.storage_class, stamp)
+            (
+                r.key.encode("utf-8"),
+                r.size,
+                r.etag,
+                r.last_modified,
+                r.storage_class,
+                r.checksum_algorithm,
+                r.checksum_type,
+                stamp,
+            )
             for r in rows
         ],
     )

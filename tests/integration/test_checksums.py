@@ -493,3 +493,33 @@ def test_upload_part_copy_computes_the_upload_algorithm(cs3: Any, bucket: str) -
     )
     assert result["ChecksumCRC32C"] == composite("CRC32C", [source[: 5 * MIB], source[5 * MIB :]])
     assert cs3.get_object(Bucket=bucket, Key="mp")["Body"].read() == source
+
+
+def test_listings_name_each_objects_checksum_algorithm_and_type(
+    s3box_server: S3BoxProcess, cs3: Any, bucket: str
+) -> None:
+    """ListObjects (v1, v2) and ListObjectVersions carry ChecksumAlgorithm and
+    ChecksumType as S3 lists them: what the object was stored with."""
+    default = make_client(s3box_server.endpoint)  # sends CRC32
+    default.put_object(Bucket=bucket, Key="a-crc32", Body=b"default client")
+    bare = make_client(s3box_server.endpoint, request_checksum_calculation="when_required")
+    bare.put_object(Bucket=bucket, Key="b-none-sent", Body=b"no checksum sent")
+    upload_id, done = _upload_parts(cs3, bucket, "c-composite", PARTS, "SHA256")
+    cs3.complete_multipart_upload(
+        Bucket=bucket, Key="c-composite", UploadId=upload_id, MultipartUpload={"Parts": done}
+    )
+    expected = [
+        ("a-crc32", ["CRC32"], "FULL_OBJECT"),
+        ("b-none-sent", ["CRC64NVME"], "FULL_OBJECT"),
+        ("c-composite", ["SHA256"], "COMPOSITE"),
+    ]
+    v2 = cs3.list_objects_v2(Bucket=bucket)["Contents"]
+    assert [(o["Key"], o["ChecksumAlgorithm"], o["ChecksumType"]) for o in v2] == expected
+    v1 = cs3.list_objects(Bucket=bucket)["Contents"]
+    assert [(o["Key"], o["ChecksumAlgorithm"], o["ChecksumType"]) for o in v1] == expected
+    versions = cs3.list_object_versions(Bucket=bucket)["Versions"]
+    assert [(o["Key"], o["ChecksumAlgorithm"], o["ChecksumType"]) for o in versions] == expected
+    # The listed type agrees with what HEAD reports for each object.
+    for key, _, checksum_type in expected:
+        head = cs3.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+        assert head["ChecksumType"] == checksum_type

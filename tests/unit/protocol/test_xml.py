@@ -746,3 +746,34 @@ def test_boto3_reads_back_v1_markers(marker, next_marker):
     assert parsed["NextMarker"] == next_marker
     assert parsed["Contents"][0]["Key"] == next_marker
     assert parsed["Contents"][0]["Owner"] == {"ID": "owner-id", "DisplayName": "owner-name"}
+
+
+# --- checksums in listings --------------------------------------------------------
+
+
+@pytest.mark.parametrize("render", [v1, v2])
+def test_listed_object_names_its_checksum_algorithm_and_type_after_its_etag(render) -> None:
+    with_checksum = ListEntry(
+        key="a",
+        size=3,
+        etag=ETAG,
+        last_modified=TS,
+        checksum_algorithm="CRC64NVME",
+        checksum_type="FULL_OBJECT",
+    )
+    root = render([with_checksum, entry("b")])
+    contents = root.findall(q("Contents"), namespaces=NS)
+    assert [c.findtext(q("ChecksumAlgorithm"), namespaces=NS) for c in contents] == [
+        "CRC64NVME",
+        None,
+    ]
+    assert [c.findtext(q("ChecksumType"), namespaces=NS) for c in contents] == [
+        "FULL_OBJECT",
+        None,
+    ]
+    tags = [child.tag.split("}")[1] for child in contents[0]]
+    assert tags[tags.index("ETag") + 1 : tags.index("ETag") + 4] == [
+        "ChecksumAlgorithm",
+        "ChecksumType",
+        "Size",
+    ]

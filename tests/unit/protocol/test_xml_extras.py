@@ -91,6 +91,37 @@ def test_list_object_versions_shows_null_latest_versions() -> None:
     assert _text(root, "NextKeyMarker") == "k2"
     assert _text(root, "NextVersionIdMarker") == "null"
     assert _text(root, "IsTruncated") == "true"
+    assert versions[0].find(NS + "ChecksumAlgorithm") is None  # stored without one
+
+
+def test_list_object_versions_names_each_version_checksum() -> None:
+    listed = ListEntry(
+        key="k",
+        size=3,
+        etag="e" * 32,
+        last_modified=0.0,
+        checksum_algorithm="CRC32",
+        checksum_type="COMPOSITE",
+    )
+    body = xml.render_list_object_versions(
+        bucket="b",
+        prefix="",
+        key_marker="",
+        version_id_marker="",
+        next_key_marker=None,
+        next_version_id_marker=None,
+        max_keys=1000,
+        delimiter=None,
+        encoding_type=None,
+        entries=[listed],
+        common_prefixes=[],
+        is_truncated=False,
+        owner=OWNER,
+    )
+    version = _root(body).find(NS + "Version")
+    assert version is not None
+    assert version.findtext(NS + "ChecksumAlgorithm") == "CRC32"
+    assert version.findtext(NS + "ChecksumType") == "COMPOSITE"
 
 
 def test_list_object_versions_url_encodes_and_omits_next_markers_when_complete() -> None:

@@ -147,3 +147,45 @@ def test_engine_listing_with_prefix_delimiter_and_paging(run_engine):
         assert [x.key for x in p3.entries] == ["img/1", "img/2"]
 
     run_engine(t)
+
+
+def test_listing_names_each_objects_checksum_algorithm_and_type(run_engine):
+    from s3box.storage.meta import ChecksumRecord, ObjectFields
+
+    async def t(e: Engine):
+        crc = ChecksumRecord("CRC64NVME", "FULL_OBJECT", "AAAAAAAAAAA=")
+        await put(e, "with", b"x", fields=ObjectFields(checksum=crc))
+        await put(e, "without", b"y")
+        return [
+            (x.key, x.checksum_algorithm, x.checksum_type)
+            for x in (await e.list_objects("b")).entries
+        ]
+
+    assert run_engine(t) == [("with", "CRC64NVME", "FULL_OBJECT"), ("without", None, None)]
+
+
+def test_index_of_an_earlier_version_gains_the_checksum_columns(run_engine, tmp_path):
+    """An index.sqlite without the checksum columns opens, lists its rows without
+    checksums, and a lookup of the key fills them in (the row is healed)."""
+    from s3box.storage.meta import ChecksumRecord, ObjectFields
+
+    crc = ChecksumRecord("CRC32", "FULL_OBJECT", "AAAAAA==")
+
+    async def write(e: Engine):
+        await put(e, "k", b"x", fields=ObjectFields(checksum=crc))
+
+    run_engine(write)
+    db = tmp_path / "buckets" / "b" / "index.sqlite"
+    conn = sqlite3.connect(db)
+    conn.execute("ALTER TABLE objects DROP COLUMN checksum_algorithm")
+    conn.execute("ALTER TABLE objects DROP COLUMN checksum_type")
+    conn.commit()
+    conn.close()
+
+    async def read(e: Engine):
+        before = (await e.list_objects("b")).entries
+        await e.head_object("b", "k")
+        after = (await e.list_objects("b")).entries
+        return [(x.key, x.checksum_algorithm) for x in before + after]
+
+    assert run_engine(read) == [("k", None), ("k", "CRC32")]

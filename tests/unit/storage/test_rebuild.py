@@ -52,6 +52,28 @@ def test_offline_rebuild_restores_missing_rows_and_drops_stale_ones(run_engine, 
     assert run_engine(listing) == [("a", 1), ("b/c", 3), ("日本", 2)]
 
 
+def test_rebuild_fills_the_checksum_columns_of_rows_written_without_them(run_engine, tmp_path):
+    crc = ChecksumRecord("CRC32C", "FULL_OBJECT", "AAAAAA==")
+
+    async def t(e: Engine):
+        await put(e, "k", b"x", fields=ObjectFields(checksum=crc))
+        await put(e, "plain", b"y")
+
+    run_engine(t)
+    db = tmp_path / "buckets" / "b" / "index.sqlite"
+    conn = sqlite3.connect(db)
+    with conn:  # as an index written by a version without the columns left them
+        conn.execute("UPDATE objects SET checksum_algorithm = NULL, checksum_type = NULL")
+    conn.close()
+    assert rebuild_index_offline(tmp_path, "b") == 2
+
+    async def listing(e: Engine):
+        entries = (await e.list_objects("b")).entries
+        return [(x.key, x.checksum_algorithm, x.checksum_type) for x in entries]
+
+    assert run_engine(listing) == [("k", "CRC32C", "FULL_OBJECT"), ("plain", None, None)]
+
+
 def test_offline_rebuild_of_unknown_bucket_raises(tmp_path):
     with pytest.raises(NoSuchBucket):
         rebuild_index_offline(tmp_path, "nope")
@@ -159,7 +181,18 @@ def _expected_fields(raw: bytes) -> ListingFields | None:
         return None
     if not isinstance(m.key, str):
         return None  # never found by a lookup: not listed
-    return ListingFields(m.key, m.size, m.etag, m.last_modified, m.fields.storage_class)
+    c = m.fields.checksum
+    # Listed with both its algorithm and type only when both are strings.
+    listed = c is not None and isinstance(c.algorithm, str) and isinstance(c.type, str)
+    return ListingFields(
+        m.key,
+        m.size,
+        m.etag,
+        m.last_modified,
+        m.fields.storage_class,
+        c.algorithm if listed and c else None,
+        c.type if listed and c else None,
+    )
 
 
 @settings(max_examples=400, deadline=None)
@@ -184,7 +217,15 @@ def test_light_parse_of_what_the_engine_writes():
         seq=4,
     )
     raw = meta.to_json()
-    assert listing_fields(raw) == ("a/日本", 12, "abc-2", 1_700_000_000.25, "GLACIER")
+    assert listing_fields(raw) == (
+        "a/日本",
+        12,
+        "abc-2",
+        1_700_000_000.25,
+        "GLACIER",
+        "CRC32",
+        "COMPOSITE",
+    )
     assert listing_fields(b"not json") is None
     assert listing_fields(b"[1, 2]") is None
 
