@@ -35,6 +35,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "MalformedTrailerError": 400,
     "InvalidRange": 416,
     "InvalidRequest": 400,
+    "InvalidRedirectLocation": 400,
     "InvalidStorageClass": 400,
     "InvalidTag": 400,
     "InvalidURI": 400,

@@ -267,6 +267,65 @@ def test_storage_class_is_stored_and_echoed(s3: Any, bucket: str) -> None:
     assert (_status(exc), _code(exc)) == (400, "InvalidStorageClass")
 
 
+# ---- website redirect location ----------------------------------------------------
+
+
+def test_website_redirect_location_is_stored_and_returned(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="page", Body=b"x", WebsiteRedirectLocation="/other.html")
+    assert s3.head_object(Bucket=bucket, Key="page")["WebsiteRedirectLocation"] == "/other.html"
+    got = s3.get_object(Bucket=bucket, Key="page")
+    assert got["WebsiteRedirectLocation"] == "/other.html" and got["Body"].read() == b"x"
+    upload = s3.create_multipart_upload(
+        Bucket=bucket, Key="mp", WebsiteRedirectLocation="https://example.com/x"
+    )
+    part = s3.upload_part(
+        Bucket=bucket, Key="mp", UploadId=upload["UploadId"], PartNumber=1, Body=b"y"
+    )
+    s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="mp",
+        UploadId=upload["UploadId"],
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+    )
+    head = s3.head_object(Bucket=bucket, Key="mp")
+    assert head["WebsiteRedirectLocation"] == "https://example.com/x"
+
+
+def test_website_redirect_location_without_a_valid_prefix_is_refused(s3: Any, bucket: str) -> None:
+    for location in ("other.html", "ftp://example.com/", ""):
+        with pytest.raises(ClientError) as exc:
+            s3.put_object(Bucket=bucket, Key="k", Body=b"x", WebsiteRedirectLocation=location)
+        assert (_status(exc), _code(exc)) == (400, "InvalidRedirectLocation")
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
+
+
+def test_copy_does_not_inherit_the_redirect_location_but_takes_the_one_sent(
+    s3: Any, bucket: str
+) -> None:
+    s3.put_object(
+        Bucket=bucket, Key="src", Body=b"x", WebsiteRedirectLocation="/a", ContentType="text/x"
+    )
+    s3.copy_object(Bucket=bucket, Key="plain", CopySource={"Bucket": bucket, "Key": "src"})
+    plain = s3.head_object(Bucket=bucket, Key="plain")
+    assert "WebsiteRedirectLocation" not in plain and plain["ContentType"] == "text/x"
+    s3.copy_object(
+        Bucket=bucket,
+        Key="sent",
+        CopySource={"Bucket": bucket, "Key": "src"},
+        WebsiteRedirectLocation="/b",
+    )
+    assert s3.head_object(Bucket=bucket, Key="sent")["WebsiteRedirectLocation"] == "/b"
+    # A new redirect location is a change: copying an object onto itself with one is legal.
+    s3.copy_object(
+        Bucket=bucket,
+        Key="src",
+        CopySource={"Bucket": bucket, "Key": "src"},
+        WebsiteRedirectLocation="/c",
+    )
+    head = s3.head_object(Bucket=bucket, Key="src")
+    assert head["WebsiteRedirectLocation"] == "/c" and head["ContentType"] == "text/x"
+
+
 # ---- configurations s3box never has ------------------------------------------------
 
 

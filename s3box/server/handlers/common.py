@@ -21,13 +21,17 @@ OWNER_NAME = "s3box"
 OWNER = xml.Owner(OWNER_ID, OWNER_NAME)
 XML_HEADERS: tuple[tuple[str, str], ...] = (("content-type", "application/xml"),)
 
-# Content headers S3 stores with an object and returns on GET/HEAD.
+REDIRECT_LOCATION = "x-amz-website-redirect-location"
+# Headers S3 stores with an object and returns on GET/HEAD.
 STORED_HEADERS = (
     "content-encoding",
     "content-disposition",
     "content-language",
     "cache-control",
     "expires",
+    # Where a website endpoint would redirect this object (S3 stores and returns it;
+    # s3box serves no website endpoint, so it is only kept and shown).
+    REDIRECT_LOCATION,
 )
 # GET query parameters that override response headers (S3 GetObject).
 RESPONSE_OVERRIDES = {
@@ -156,6 +160,12 @@ def object_fields_from_headers(ctx: RequestContext) -> ObjectFields:
             "MetadataTooLarge",
             "Your metadata headers exceed the maximum allowed metadata size",
             extra={"Size": str(size), "MaxSizeAllowed": str(MAX_USER_METADATA)},
+        )
+    redirect = fields.headers.get(REDIRECT_LOCATION)
+    if redirect is not None and not redirect.startswith(("/", "http://", "https://")):
+        raise S3Error(
+            "InvalidRedirectLocation",
+            "The website redirect location must have a prefix of 'http://' or 'https://' or '/'.",
         )
     storage_class = headers.get("x-amz-storage-class")
     if storage_class:

@@ -26,6 +26,7 @@ from s3box.protocol.ranges import content_range, parse_range
 from s3box.server.handlers.common import (
     OWNER_ID,
     OWNER_NAME,
+    REDIRECT_LOCATION,
     RESPONSE_OVERRIDES,
     XML_HEADERS,
     bucket_of,
@@ -338,6 +339,7 @@ async def copy_object(ctx: RequestContext) -> Response:
         same
         and directive == "COPY"
         and "x-amz-storage-class" not in ctx.headers
+        and REDIRECT_LOCATION not in ctx.headers
         and algorithm is None
     ):
         raise S3Error(
@@ -367,10 +369,13 @@ async def copy_object(ctx: RequestContext) -> Response:
             if directive == "REPLACE":
                 fields = dataclasses.replace(requested)
             else:
+                # The redirect location belongs to one object: a copy does not
+                # inherit it (S3), it takes the one the request sends.
+                headers = {k: v for k, v in src.fields.headers.items() if k != REDIRECT_LOCATION}
+                if REDIRECT_LOCATION in requested.headers:
+                    headers[REDIRECT_LOCATION] = requested.headers[REDIRECT_LOCATION]
                 fields = dataclasses.replace(
-                    src.fields,
-                    headers=dict(src.fields.headers),
-                    user_metadata=dict(src.fields.user_metadata),
+                    src.fields, headers=headers, user_metadata=dict(src.fields.user_metadata)
                 )
                 fields.storage_class = requested.storage_class
             tags = requested.tags if tagging_directive == "REPLACE" else src.fields.tags
