@@ -57,6 +57,8 @@ _TABLE: dict[tuple[str, str], tuple[_Row, ...]] = {
         _Row("get_bucket_notification", query="notification"),
         _Row("get_bucket_request_payment", query="requestPayment"),
         _Row("get_bucket_accelerate", query="accelerate"),
+        _Row("get_bucket_ownership_controls", query="ownershipControls"),
+        _Row("get_public_access_block", query="publicAccessBlock"),
         _Row("list_objects_v2", query="list-type"),
         _Row("list_objects"),
     ),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -473,3 +474,92 @@ def test_aws_cli_attributes_versioning_and_versions(aws: AwsCli, s3: Any, bucket
     out = aws.run("s3api", "list-object-versions", "--bucket", bucket)
     versions = json.loads(out.stdout)["Versions"]
     assert [(v["Key"], v["VersionId"], v["IsLatest"]) for v in versions] == [("cli", "null", True)]
+
+
+# ---- ACL grants, ownership, encryption and object-lock headers ------------------------
+
+GRANT = 'uri="http://acs.amazonaws.com/groups/global/AllUsers"'
+
+
+def test_object_writes_with_acl_grants_are_refused_as_on_an_acl_disabled_bucket(
+    s3: Any, bucket: str
+) -> None:
+    s3.put_object(Bucket=bucket, Key="src", Body=b"x")
+    for call in (
+        lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"x", GrantRead=GRANT),
+        lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"x", GrantFullControl='id="abc"'),
+        lambda: s3.copy_object(Bucket=bucket, Key="k", CopySource=f"{bucket}/src", GrantRead=GRANT),
+        lambda: s3.create_multipart_upload(Bucket=bucket, Key="k", GrantWriteACP=GRANT),
+    ):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert (_status(exc), _code(exc)) == (400, "AccessControlListNotSupported")
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["src"]
+    assert "Uploads" not in s3.list_multipart_uploads(Bucket=bucket)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"SSEKMSKeyId": "alias/x"},
+        {"BucketKeyEnabled": True},
+        {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": "k" * 32},
+        {"ObjectLockRetainUntilDate": "2030-01-01T00:00:00Z"},
+        {"ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": "2030-01-01T00:00:00Z"},
+    ],
+)
+def test_encryption_and_object_lock_headers_are_501_and_store_nothing(
+    s3: Any, bucket: str, extra: dict[str, Any]
+) -> None:
+    with pytest.raises(ClientError) as exc:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x", **extra)
+    assert (_status(exc), _code(exc)) == (501, "NotImplemented")
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
+
+
+def test_create_bucket_refuses_what_its_buckets_cannot_be(s3: Any) -> None:
+    name = f"own-{uuid.uuid4().hex[:12]}"
+    for kwargs, expected in (
+        ({"ObjectLockEnabledForBucket": True}, (501, "NotImplemented")),
+        ({"ObjectOwnership": "ObjectWriter"}, (501, "NotImplemented")),
+        ({"ObjectOwnership": "BucketOwnerPreferred"}, (501, "NotImplemented")),
+        ({"GrantRead": GRANT}, (400, "InvalidBucketAclWithObjectOwnership")),
+    ):
+        with pytest.raises(ClientError) as exc:
+            s3.create_bucket(Bucket=name, **kwargs)
+        assert (_status(exc), _code(exc)) == expected, kwargs
+        with pytest.raises(ClientError):
+            s3.head_bucket(Bucket=name)  # nothing was created
+    s3.create_bucket(Bucket=name, ObjectOwnership="BucketOwnerEnforced", ACL="private")
+    try:
+        controls = s3.get_bucket_ownership_controls(Bucket=name)["OwnershipControls"]
+        assert controls["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    finally:
+        s3.delete_bucket(Bucket=name)
+
+
+def test_ownership_controls_and_public_access_block_read_as_s3_answers(
+    s3: Any, bucket: str
+) -> None:
+    controls = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]
+    assert controls["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    with pytest.raises(ClientError) as exc:
+        s3.get_public_access_block(Bucket=bucket)
+    assert (_status(exc), _code(exc)) == (404, "NoSuchPublicAccessBlockConfiguration")
+    for call in (s3.get_bucket_ownership_controls, s3.get_public_access_block):
+        with pytest.raises(ClientError) as exc:
+            call(Bucket=bucket + "-absent")
+        assert (_status(exc), _code(exc)) == (404, "NoSuchBucket")
+    for call in (
+        lambda: s3.put_bucket_ownership_controls(
+            Bucket=bucket,
+            OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]},
+        ),
+        lambda: s3.put_public_access_block(
+            Bucket=bucket,
+            PublicAccessBlockConfiguration={"BlockPublicAcls": True},
+        ),
+    ):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert (_status(exc), _code(exc)) == (501, "NotImplemented")

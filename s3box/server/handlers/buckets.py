@@ -15,6 +15,7 @@ from s3box.protocol import xml
 from s3box.protocol.errors import S3Error
 from s3box.protocol.names import validate_bucket_name, validate_key
 from s3box.server.handlers.common import (
+    GRANT_HEADERS,
     OWNER,
     OWNER_ID,
     OWNER_NAME,
@@ -103,11 +104,42 @@ async def create_bucket(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx, validate=False)
     validate_bucket_name(bucket)
     check_canned_acl(ctx)  # accepted and ignored: s3box has no ACLs
+    check_create_bucket_options(ctx)
     body = await ctx.read_body()
     location = xml.parse_create_bucket(body) if body.strip() else None
     check_location_constraint(location, ctx.app.region)
     await ctx.app.engine.create_bucket(bucket)
     return Response(headers=[("location", f"/{bucket}")])
+
+
+def check_create_bucket_options(ctx: RequestContext) -> None:
+    """CreateBucket headers for what s3box buckets cannot be: object lock and
+    ACL-enabled ownership are out of scope (501, never a bucket without what
+    was asked); grants meet S3's answer for a BucketOwnerEnforced bucket."""
+    if ctx.headers.get("x-amz-bucket-object-lock-enabled", "").strip().lower() == "true":
+        raise S3Error(
+            "NotImplemented",
+            "Object Lock is not implemented by s3box.",
+            extra={"Header": "x-amz-bucket-object-lock-enabled"},
+        )
+    ownership = ctx.headers.get("x-amz-object-ownership")
+    if ownership is not None and ownership != "BucketOwnerEnforced":
+        if ownership in ("BucketOwnerPreferred", "ObjectWriter"):
+            raise S3Error(
+                "NotImplemented",
+                f"Object ownership {ownership} needs ACLs, which s3box does not implement.",
+                extra={"Header": "x-amz-object-ownership"},
+            )
+        raise S3Error(
+            "InvalidArgument",
+            f"Invalid x-amz-object-ownership header: {ownership}",
+            extra={"ArgumentName": "x-amz-object-ownership", "ArgumentValue": ownership},
+        )
+    if any(name in ctx.headers for name in GRANT_HEADERS):
+        raise S3Error(
+            "InvalidBucketAclWithObjectOwnership",
+            "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
+        )
 
 
 async def head_bucket(ctx: RequestContext) -> Response:

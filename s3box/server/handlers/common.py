@@ -174,19 +174,48 @@ def object_fields_from_headers(ctx: RequestContext) -> ObjectFields:
     if tagging:
         fields.tags = parse_tagging_header(tagging)
     check_canned_acl(ctx)
+    reject_acl_grants(ctx)
     reject_unsupported_write_headers(ctx)
     return fields
+
+
+# Explicit grants (S3 PutObject, CopyObject, CreateMultipartUpload, CreateBucket).
+GRANT_HEADERS = (
+    "x-amz-grant-full-control",
+    "x-amz-grant-read",
+    "x-amz-grant-read-acp",
+    "x-amz-grant-write",
+    "x-amz-grant-write-acp",
+)
+
+
+def reject_acl_grants(ctx: RequestContext) -> None:
+    """An object write with explicit grants: s3box buckets have ACLs disabled
+    (BucketOwnerEnforced), and S3 refuses grants on such a bucket. Canned ACLs
+    stay accepted and ignored (SPEC §7.3)."""
+    if any(name in ctx.headers for name in GRANT_HEADERS):
+        raise S3Error("AccessControlListNotSupported", "The bucket does not allow ACLs")
+
+
+# Headers that ask for server-side encryption or object lock, out of scope (SPEC §8).
+UNSUPPORTED_WRITE_HEADERS = (
+    "x-amz-server-side-encryption",
+    "x-amz-server-side-encryption-aws-kms-key-id",
+    "x-amz-server-side-encryption-context",
+    "x-amz-server-side-encryption-bucket-key-enabled",
+    "x-amz-server-side-encryption-customer-algorithm",
+    "x-amz-server-side-encryption-customer-key",
+    "x-amz-server-side-encryption-customer-key-md5",
+    "x-amz-object-lock-mode",
+    "x-amz-object-lock-retain-until-date",
+    "x-amz-object-lock-legal-hold",
+)
 
 
 def reject_unsupported_write_headers(ctx: RequestContext) -> None:
     """Server-side encryption and object lock are out of scope: say so with
     501 rather than store the object and pretend (SPEC §8)."""
-    for name in (
-        "x-amz-server-side-encryption",
-        "x-amz-server-side-encryption-customer-algorithm",
-        "x-amz-object-lock-mode",
-        "x-amz-object-lock-legal-hold",
-    ):
+    for name in UNSUPPORTED_WRITE_HEADERS:
         if name in ctx.headers:
             raise S3Error(
                 "NotImplemented",

@@ -328,6 +328,9 @@ get_bucket_website = _not_configured(
 get_bucket_replication = _not_configured(
     "ReplicationConfigurationNotFoundError", "The replication configuration was not found"
 )
+get_public_access_block = _not_configured(
+    "NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"
+)
 
 
 def _empty_configuration(
@@ -350,6 +353,11 @@ get_bucket_notification = _empty_configuration("NotificationConfiguration")
 get_bucket_accelerate = _empty_configuration("AccelerateConfiguration")
 get_bucket_request_payment = _empty_configuration(
     "RequestPaymentConfiguration", "<Payer>BucketOwner</Payer>"
+)
+# ACLs are disabled and the bucket owner owns every object: S3 calls that
+# BucketOwnerEnforced (the default for buckets created since April 2023).
+get_bucket_ownership_controls = _empty_configuration(
+    "OwnershipControls", "<Rule><ObjectOwnership>BucketOwnerEnforced</ObjectOwnership></Rule>"
 )
 
 
@@ -412,6 +420,8 @@ HANDLERS = {
     "get_bucket_notification": get_bucket_notification,
     "get_bucket_accelerate": get_bucket_accelerate,
     "get_bucket_request_payment": get_bucket_request_payment,
+    "get_bucket_ownership_controls": get_bucket_ownership_controls,
+    "get_public_access_block": get_public_access_block,
     "delete_bucket_policy": delete_absent_configuration,
     "delete_bucket_cors": delete_absent_configuration,
     "delete_bucket_lifecycle": delete_absent_configuration,
