@@ -563,3 +563,49 @@ def test_ownership_controls_and_public_access_block_read_as_s3_answers(
         with pytest.raises(ClientError) as exc:
             call()
         assert (_status(exc), _code(exc)) == (501, "NotImplemented")
+
+
+SSE_C = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": "k" * 32}
+COPY_SOURCE_SSE_C = {
+    "CopySourceSSECustomerAlgorithm": "AES256",
+    "CopySourceSSECustomerKey": "k" * 32,
+}
+
+
+def test_customer_keys_for_objects_stored_without_one_are_invalid_requests(
+    s3: Any, bucket: str
+) -> None:
+    """No object is stored with an SSE-C key (the headers are 501 on writes), so
+    every read or copy naming one gets S3's answer for an object without one."""
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    for call in (
+        lambda: s3.get_object(Bucket=bucket, Key="k", **SSE_C),
+        lambda: s3.copy_object(
+            Bucket=bucket, Key="c", CopySource=f"{bucket}/k", **COPY_SOURCE_SSE_C
+        ),
+        lambda: s3.upload_part(
+            Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"y", **SSE_C
+        ),
+        lambda: s3.upload_part_copy(
+            Bucket=bucket,
+            Key="mp",
+            UploadId=upload,
+            PartNumber=1,
+            CopySource=f"{bucket}/k",
+            **COPY_SOURCE_SSE_C,
+        ),
+    ):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert (_status(exc), _code(exc)) == (400, "InvalidRequest")
+        assert "not applicable to this object" in exc.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as exc:
+        s3.head_object(Bucket=bucket, Key="k", **SSE_C)
+    assert _status(exc) == 400
+    with pytest.raises(ClientError) as exc:
+        s3.get_object(Bucket=bucket, Key="absent", **SSE_C)
+    assert (_status(exc), _code(exc)) == (404, "NoSuchKey")
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["k"]
+    assert s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload).get("Parts", []) == []
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"

@@ -212,6 +212,18 @@ UNSUPPORTED_WRITE_HEADERS = (
 )
 
 
+def reject_customer_key(ctx: RequestContext, prefix: str = "x-amz-") -> None:
+    """SSE-C key headers (`x-amz-server-side-encryption-customer-*`, or with
+    prefix `x-amz-copy-source-` those naming a copy source's key) on a request
+    for an object s3box holds: none is stored with a customer key, so S3's
+    answer for an object without one (400)."""
+    name = prefix + "server-side-encryption-customer-"
+    if any(h in ctx.headers for h in (name + "algorithm", name + "key", name + "key-md5")):
+        raise S3Error(
+            "InvalidRequest", "The encryption parameters are not applicable to this object."
+        )
+
+
 def reject_unsupported_write_headers(ctx: RequestContext) -> None:
     """Server-side encryption and object lock are out of scope: say so with
     501 rather than store the object and pretend (SPEC §8)."""

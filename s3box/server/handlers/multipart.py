@@ -21,6 +21,7 @@ from s3box.server.handlers.common import (
     object_fields_from_headers,
     parse_part_number,
     quote_etag,
+    reject_customer_key,
 )
 from s3box.server.handlers.objects import (
     copy_source_checker,
@@ -121,6 +122,7 @@ async def upload_part(ctx: RequestContext) -> Response:
     number = _part_number(ctx)
     engine = ctx.app.engine
     info, _ = await engine.list_parts(bucket, key, upload_id)
+    reject_customer_key(ctx)  # no upload is created with a customer key
     algorithm = _upload_algorithm(info)
     payload = Payload(ctx, default_algorithm=algorithm)
     requested = payload.requested
@@ -151,6 +153,7 @@ async def upload_part_copy(ctx: RequestContext) -> Response:
     src_bucket, src_key = parse_copy_source(ctx.headers["x-amz-copy-source"])
     engine = ctx.app.engine
     info, _ = await engine.list_parts(bucket, key, upload_id)
+    reject_customer_key(ctx)
     algorithm = _upload_algorithm(info)
     handle = await engine.open_object(src_bucket, src_key, prefetch_limit=0)
     try:

@@ -36,6 +36,7 @@ from s3box.server.handlers.common import (
     object_headers,
     parse_part_number,
     quote_etag,
+    reject_customer_key,
 )
 from s3box.server.http import RequestContext, Response
 from s3box.server.payload import Payload
@@ -177,6 +178,7 @@ async def get_object(ctx: RequestContext) -> Response:
     handle = await ctx.app.engine.open_object(bucket, key)
     try:
         meta = handle.meta
+        reject_customer_key(ctx)
         _check_read_conditions(ctx, meta)
         headers = object_headers(meta)
         _apply_overrides(ctx, headers)
@@ -214,6 +216,7 @@ async def head_object(ctx: RequestContext) -> Response:
     key = key_of(ctx)
     check_version_id(ctx)
     meta = await ctx.app.engine.head_object(bucket, key)
+    reject_customer_key(ctx)
     _check_read_conditions(ctx, meta)
     headers = object_headers(meta)
     _apply_overrides(ctx, headers)
@@ -268,6 +271,7 @@ def copy_source_checker(ctx: RequestContext) -> Callable[[ObjectMeta], None]:
     h = ctx.headers
 
     def check(meta: ObjectMeta) -> None:
+        reject_customer_key(ctx, "x-amz-copy-source-")
         evaluate_copy_source_conditions(
             h.get("x-amz-copy-source-if-match"),
             h.get("x-amz-copy-source-if-none-match"),
