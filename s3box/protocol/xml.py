@@ -489,19 +489,26 @@ def render_list_objects_v2(
 # --- objects -------------------------------------------------------------------
 
 
-def render_delete_result(results: Iterable[DeleteResult], quiet: bool) -> bytes:
+def render_delete_result(
+    results: Sequence[DeleteResult],
+    quiet: bool,
+    version_ids: Sequence[str | None] | None = None,
+) -> bytes:
     """DeleteResult of DeleteObjects. Quiet mode lists only the errors
     (DeleteObjects reference: "the response includes only keys where the
-    delete action encountered an error")."""
+    delete action encountered an error"). A VersionId the request named for
+    a key (version_ids, parallel to results) is echoed in its entry."""
     parts: list[str] = []
-    for r in results:
+    for i, r in enumerate(results):
+        version_id = version_ids[i] if version_ids is not None else None
+        version = _el("VersionId", version_id) if version_id is not None else ""
         if r.error_code is None:
             if not quiet:
-                parts.append(f"<Deleted>{_el('Key', r.key)}</Deleted>")
+                parts.append(f"<Deleted>{_el('Key', r.key)}{version}</Deleted>")
             continue
         message = r.error_message if r.error_message is not None else r.error_code
         parts.append(
-            f"<Error>{_el('Key', r.key)}{_el('Code', r.error_code)}"
+            f"<Error>{_el('Key', r.key)}{version}{_el('Code', r.error_code)}"
             f"{_el('Message', message)}</Error>"
         )
     return _document("DeleteResult", "".join(parts))
@@ -721,6 +728,11 @@ def _required_text(element: Any, name: str) -> str:
     return _text(child)
 
 
+def _optional_text(element: Any, name: str) -> str | None:
+    child = _child(element, name)
+    return None if child is None else _text(child)
+
+
 def _unquote_etag(value: str) -> str:
     tag = value.strip()
     if len(tag) >= 2 and tag[0] == '"' and tag[-1] == '"':
@@ -728,8 +740,9 @@ def _unquote_etag(value: str) -> str:
     return tag
 
 
-def parse_delete_objects(body: bytes) -> tuple[list[str], bool]:
-    """Delete request of DeleteObjects -> (keys in request order, quiet).
+def parse_delete_objects(body: bytes) -> tuple[list[str], list[str | None], bool]:
+    """Delete request of DeleteObjects -> (keys in request order, each one's
+    VersionId or None, quiet).
 
     DeleteObjects reference: Object is required and at most 1000 may be
     given; S3 answers MalformedXML to both violations (as moto and
@@ -740,9 +753,10 @@ def parse_delete_objects(body: bytes) -> tuple[list[str], bool]:
     if not objects or len(objects) > MAX_DELETE_OBJECTS:
         raise _malformed()
     keys = [_required_text(obj, "Key") for obj in objects]
+    version_ids = [_optional_text(obj, "VersionId") for obj in objects]
     quiet_el = _child(root, "Quiet")
     quiet = quiet_el is not None and _text(quiet_el).strip().lower() == "true"
-    return keys, quiet
+    return keys, version_ids, quiet
 
 
 _CHECKSUM_PREFIX = "Checksum"

@@ -10,10 +10,11 @@ import json
 import uuid
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.integration.conftest import AwsCli, S3BoxProcess
+from tests.integration.conftest import ACCESS_KEY, REGION, SECRET_KEY, AwsCli, S3BoxProcess
 from tests.integration.test_raw_http import _request
 
 MIB = 1024 * 1024
@@ -129,6 +130,48 @@ def test_bucket_versioning_is_never_enabled(s3: Any, bucket: str) -> None:
     with pytest.raises(ClientError) as exc:
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     assert (_status(exc), _code(exc)) == (501, "NotImplemented")
+
+
+def test_delete_objects_with_version_ids(s3: Any, bucket: str) -> None:
+    """VersionId null deletes the current object and is echoed; any other version
+    does not exist in an unversioned bucket: that key gets an error entry and
+    its object stays (it used to be deleted)."""
+    for key in ("a", "b", "c"):
+        s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
+    result = s3.delete_objects(
+        Bucket=bucket,
+        Delete={
+            "Objects": [
+                {"Key": "a", "VersionId": "null"},
+                {"Key": "b", "VersionId": "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"},
+                {"Key": "c"},
+            ]
+        },
+    )
+    assert result["Deleted"] == [{"Key": "a", "VersionId": "null"}, {"Key": "c"}]
+    assert [(e["Key"], e["VersionId"], e["Code"]) for e in result["Errors"]] == [
+        ("b", "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY", "InvalidArgument")
+    ]
+    assert s3.get_object(Bucket=bucket, Key="b")["Body"].read() == b"b"
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["b"]
+
+
+def test_resource_cleanup_by_object_versions_empties_the_bucket(
+    s3box_server: S3BoxProcess, s3: Any, bucket: str
+) -> None:
+    """`bucket.object_versions.delete()`, the usual way test suites empty a bucket
+    that might be versioned, lists the versions and deletes them by VersionId."""
+    for i in range(5):
+        s3.put_object(Bucket=bucket, Key=f"k{i}", Body=b"x")
+    resource = boto3.resource(
+        "s3",
+        endpoint_url=s3box_server.endpoint,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        region_name=REGION,
+    )
+    resource.Bucket(bucket).object_versions.delete()
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
 
 
 def test_list_object_versions_shows_current_objects_as_null_versions(s3: Any, bucket: str) -> None:

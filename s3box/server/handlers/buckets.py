@@ -16,6 +16,7 @@ from s3box.protocol.errors import S3Error
 from s3box.protocol.names import validate_bucket_name, validate_key
 from s3box.server.handlers.common import (
     GRANT_HEADERS,
+    INVALID_VERSION_ID,
     OWNER,
     OWNER_ID,
     OWNER_NAME,
@@ -26,6 +27,7 @@ from s3box.server.handlers.common import (
     verify_content_md5,
 )
 from s3box.server.http import RequestContext, Response
+from s3box.storage.meta import DeleteResult
 
 MAX_KEYS_LIMIT = 1000
 
@@ -281,12 +283,25 @@ async def delete_objects(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx)
     body = await ctx.read_body()
     verify_content_md5(ctx, hashlib.md5(body).digest())
-    keys, quiet = xml.parse_delete_objects(body)
+    keys, version_ids, quiet = xml.parse_delete_objects(body)
     for key in keys:
         validate_key(key)
     await ctx.app.engine.head_bucket(bucket)
-    results = await ctx.app.engine.delete_objects(bucket, keys)
-    return Response(headers=list(XML_HEADERS), body=xml.render_delete_result(results, quiet))
+    # Buckets are unversioned: VersionId "null" names the current object, any
+    # other version does not exist and that key is left alone (as DeleteObject
+    # answers it, per key).
+    deletable = [k for k, v in zip(keys, version_ids, strict=True) if v in (None, "null")]
+    done = (
+        {r.key: r for r in await ctx.app.engine.delete_objects(bucket, deletable)}
+        if deletable
+        else {}
+    )
+    results = [
+        done[k] if v in (None, "null") else DeleteResult(k, "InvalidArgument", INVALID_VERSION_ID)
+        for k, v in zip(keys, version_ids, strict=True)
+    ]
+    body = xml.render_delete_result(results, quiet, version_ids)
+    return Response(headers=list(XML_HEADERS), body=body)
 
 
 HANDLERS = {

@@ -259,6 +259,9 @@ def object_headers(meta: ObjectMeta) -> list[tuple[str, str]]:
     return out
 
 
+INVALID_VERSION_ID = "Invalid version id specified"
+
+
 def check_version_id(ctx: RequestContext) -> None:
     """Buckets are unversioned: versionId=null names the current object (rclone
     sends it); any other version id does not exist."""
@@ -267,7 +270,7 @@ def check_version_id(ctx: RequestContext) -> None:
         return
     raise S3Error(
         "InvalidArgument",
-        "Invalid version id specified",
+        INVALID_VERSION_ID,
         extra={"ArgumentName": "versionId", "ArgumentValue": version_id},
     )
 

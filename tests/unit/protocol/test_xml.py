@@ -410,6 +410,14 @@ def test_delete_result_verbose_and_errors():
     assert text(root, "Error/Message") == "Access Denied"
 
 
+def test_delete_result_echoes_the_version_ids_the_request_named():
+    results = [DeleteResult("k1"), DeleteResult("k2"), DeleteResult("k3", "InvalidArgument", "x")]
+    root = parse(render_delete_result(results, quiet=False, version_ids=["null", None, "v3"]))
+    deleted = root.findall(q("Deleted"), NS)
+    assert [d.findtext(q("VersionId"), namespaces=NS) for d in deleted] == ["null", None]
+    assert text(root, "Error/VersionId") == "v3"
+
+
 def test_delete_result_quiet_lists_only_errors():
     results = [DeleteResult("k1"), DeleteResult("k2", "InternalError")]
     root = parse(render_delete_result(results, quiet=True))
@@ -512,11 +520,24 @@ def delete_body(keys, quiet=None, ns=True):
 
 @pytest.mark.parametrize("ns", [True, False])
 def test_parse_delete_objects_with_or_without_namespace(ns):
-    assert parse_delete_objects(delete_body(["a", "b c"], "true", ns)) == (["a", "b c"], True)
+    assert parse_delete_objects(delete_body(["a", "b c"], "true", ns)) == (
+        ["a", "b c"],
+        [None, None],
+        True,
+    )
 
 
 def test_parse_delete_objects_quiet_defaults_to_false():
-    assert parse_delete_objects(delete_body(["a"])) == (["a"], False)
+    assert parse_delete_objects(delete_body(["a"])) == (["a"], [None], False)
+
+
+def test_parse_delete_objects_reads_each_version_id():
+    body = (
+        f'<Delete xmlns="{S3_NS}"><Object><Key>a</Key><VersionId>null</VersionId></Object>'
+        "<Object><Key>b</Key></Object>"
+        "<Object><Key>c</Key><VersionId>3HL4kqtJlcpXro</VersionId></Object></Delete>"
+    ).encode()
+    assert parse_delete_objects(body) == (["a", "b", "c"], ["null", None, "3HL4kqtJlcpXro"], False)
 
 
 @given(st.lists(xml_keys, min_size=1, max_size=10))
@@ -525,7 +546,7 @@ def test_parse_delete_objects_round_trips_escaped_keys(keys):
 
 
 def test_parse_delete_objects_accepts_exactly_1000():
-    keys, _ = parse_delete_objects(delete_body([str(i) for i in range(1000)]))
+    keys, _, _ = parse_delete_objects(delete_body([str(i) for i in range(1000)]))
     assert len(keys) == 1000
 
 
