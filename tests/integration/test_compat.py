@@ -241,6 +241,15 @@ def test_canned_acl_headers_are_accepted_and_ignored(s3: Any, bucket: str, acl: 
     assert [g["Permission"] for g in grants] == ["FULL_CONTROL"]
 
 
+def test_object_acl_names_only_the_null_version(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    grants = s3.get_object_acl(Bucket=bucket, Key="k", VersionId="null")["Grants"]
+    assert [g["Permission"] for g in grants] == ["FULL_CONTROL"]
+    with pytest.raises(ClientError) as exc:
+        s3.get_object_acl(Bucket=bucket, Key="k", VersionId="3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY")
+    assert (_status(exc), _code(exc)) == (400, "InvalidArgument")
+
+
 def test_unknown_canned_acl_is_invalid_argument(s3: Any, bucket: str) -> None:
     def bad_acl(request: Any, **_: Any) -> None:
         request.headers["x-amz-acl"] = "everyone-may-write"

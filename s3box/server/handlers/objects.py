@@ -418,6 +418,7 @@ async def copy_object(ctx: RequestContext) -> Response:
 async def get_object_acl(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx)
     key = key_of(ctx)
+    check_version_id(ctx)
     await ctx.app.engine.head_object(bucket, key)
     return Response(headers=list(XML_HEADERS), body=xml.render_acl(OWNER_ID, OWNER_NAME))
 
