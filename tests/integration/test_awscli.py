@@ -39,6 +39,39 @@ def test_mb_cp_ls_rm(aws: AwsCli, tmp_path: Path) -> None:
     assert bucket in buckets
 
 
+def test_mv_in_all_three_directions_and_cp_with_object_options(aws: AwsCli, tmp_path: Path) -> None:
+    bucket = _bucket()
+    aws.run("s3", "mb", f"s3://{bucket}")
+    src = tmp_path / "a.txt"
+    src.write_text("moved around")
+    aws.run("s3", "mv", str(src), f"s3://{bucket}/a.txt")
+    assert not src.exists()
+    aws.run("s3", "mv", f"s3://{bucket}/a.txt", f"s3://{bucket}/moved/a.txt")
+    aws.run("s3", "mv", f"s3://{bucket}/moved/a.txt", str(tmp_path / "back.txt"))
+    assert (tmp_path / "back.txt").read_text() == "moved around"
+    assert "Contents" not in aws.run("s3api", "list-objects-v2", "--bucket", bucket).stdout
+    # cp's object options arrive as the headers S3 stores and returns.
+    aws.run(
+        "s3", "cp", str(tmp_path / "back.txt"), f"s3://{bucket}/opts.txt",
+        "--content-type", "text/x-test", "--metadata", "k1=v1,k2=v2",
+        "--cache-control", "no-cache", "--content-disposition", "attachment",
+        "--content-language", "fr", "--website-redirect", "/elsewhere",
+        "--storage-class", "STANDARD_IA",
+    )  # fmt: skip
+    head = json.loads(
+        aws.run("s3api", "head-object", "--bucket", bucket, "--key", "opts.txt").stdout
+    )
+    assert head["ContentType"] == "text/x-test"
+    assert head["Metadata"] == {"k1": "v1", "k2": "v2"}
+    assert (head["CacheControl"], head["ContentDisposition"], head["ContentLanguage"]) == (
+        "no-cache",
+        "attachment",
+        "fr",
+    )
+    assert head["WebsiteRedirectLocation"] == "/elsewhere"
+    assert head["StorageClass"] == "STANDARD_IA"
+
+
 def test_rm_recursive_and_rb(aws: AwsCli, tmp_path: Path) -> None:
     bucket = _bucket()
     aws.run("s3", "mb", f"s3://{bucket}")
