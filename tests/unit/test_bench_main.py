@@ -56,7 +56,7 @@ def test_sigterm_stops_the_targets_and_reports() -> None:
             assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
             assert time.monotonic() < deadline, "the trivial server never started"
             servers = [p for p, cmd in _children(proc.pid).items() if "trivial_server" in cmd]
-            time.sleep(0.05)
+            time.sleep(0.05)  # polling for the server to appear; the deadline bounds it
         proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=60)
     finally:
@@ -66,7 +66,5 @@ def test_sigterm_stops_the_targets_and_reports() -> None:
     text = output.decode(errors="replace")
     assert proc.returncode == 130, text
     assert "interrupted" in text
-    deadline = time.monotonic() + 10
-    while any(_alive(p) for p in servers) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    # The bench waits for each server it stops, so none may be left once it has exited.
     assert not any(_alive(p) for p in servers), f"left running: {servers}\n{text}"
