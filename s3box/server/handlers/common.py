@@ -212,13 +212,21 @@ UNSUPPORTED_WRITE_HEADERS = (
 )
 
 
+_CUSTOMER_KEY_HEADERS = {
+    prefix: tuple(
+        f"{prefix}server-side-encryption-customer-{part}"
+        for part in ("algorithm", "key", "key-md5")
+    )
+    for prefix in ("x-amz-", "x-amz-copy-source-")
+}
+
+
 def reject_customer_key(ctx: RequestContext, prefix: str = "x-amz-") -> None:
     """SSE-C key headers (`x-amz-server-side-encryption-customer-*`, or with
     prefix `x-amz-copy-source-` those naming a copy source's key) on a request
     for an object s3box holds: none is stored with a customer key, so S3's
     answer for an object without one (400)."""
-    name = prefix + "server-side-encryption-customer-"
-    if any(h in ctx.headers for h in (name + "algorithm", name + "key", name + "key-md5")):
+    if any(h in ctx.headers for h in _CUSTOMER_KEY_HEADERS[prefix]):
         raise S3Error(
             "InvalidRequest", "The encryption parameters are not applicable to this object."
         )
