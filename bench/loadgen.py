@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import signal
 import socket
+import threading
 import time
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -632,7 +634,43 @@ def _run_in_this_process(
     plan: RequestPlan, connections: int, max_requests: int, time_limit: float, ready: Any = None
 ) -> tuple[_LoadRun, float, float]:
     with asyncio.Runner(loop_factory=_new_loop) as runner:
-        return runner.run(_run_async(plan, connections, max_requests, time_limit, ready))
+        return runner.run(
+            _interruptible(_run_async(plan, connections, max_requests, time_limit, ready))
+        )
+
+
+async def _interruptible(
+    run: Coroutine[Any, Any, tuple[_LoadRun, float, float]],
+) -> tuple[_LoadRun, float, float]:
+    """Run the load so that SIGTERM interrupts it as Ctrl-C does.
+
+    The bench's own SIGTERM handler raises KeyboardInterrupt wherever the main thread
+    is; inside the loop that is often a transport callback, where uvloop catches the
+    exception and only logs it, so the run went on. Here the loop itself takes the
+    signal and cancels the run, and KeyboardInterrupt is raised outside any callback.
+    The previous handler is put back afterwards (the loop would leave SIG_DFL)."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(run)
+    if threading.current_thread() is not threading.main_thread():
+        return await task
+    previous = signal.getsignal(signal.SIGTERM)
+    interrupted = False
+
+    def on_sigterm() -> None:
+        nonlocal interrupted
+        interrupted = True
+        task.cancel()
+
+    loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        if interrupted:
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _worker(
