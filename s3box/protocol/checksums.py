@@ -247,6 +247,11 @@ def parse_checksum_headers(headers: Mapping[str, str]) -> RequestChecksum | None
             "InvalidRequest",
             "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
         )
+    # An algorithm S3 does not know is refused whichever header names it (S3 answers
+    # InvalidRequest, "Checksum algorithm provided is unsupported"), never ignored.
+    for name in ("x-amz-checksum-algorithm", "x-amz-sdk-checksum-algorithm"):
+        if name in lowered:
+            normalize_algorithm(lowered[name])
     sdk_algorithm = lowered.get("x-amz-sdk-checksum-algorithm", "").strip().upper()
     if sdk_algorithm and (not found or found[0].algorithm != sdk_algorithm):
         raise S3Error(

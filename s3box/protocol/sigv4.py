@@ -549,7 +549,7 @@ def _verify_plain_header(
     payload_hash = single.get("x-amz-content-sha256")
     if payload_hash is None:
         return None
-    payload_hash = _check_payload_hash(payload_hash.strip())
+    payload_hash = check_payload_hash_value(payload_hash.strip())
     secret = lookup_secret(credential.access_key)
     if secret is None:
         return None
@@ -610,13 +610,13 @@ def _from_header(
         raise S3Error(
             "InvalidRequest", "Missing required header for this request: x-amz-content-sha256"
         )
-    payload_hash = _check_payload_hash(payload_hash.strip())
+    payload_hash = check_payload_hash_value(payload_hash.strip())
     return _Signed(
         auth.credential, auth.signed_headers, auth.signature, amz_date, payload_hash, pairs, None
     )
 
 
-def _check_payload_hash(payload_hash: str) -> str:
+def check_payload_hash_value(payload_hash: str) -> str:
     if payload_hash == EMPTY_SHA256:  # every GET, HEAD and DELETE
         return payload_hash
     if payload_hash not in PAYLOAD_MODES and not _SHA256_HEX.fullmatch(payload_hash):
@@ -678,7 +678,7 @@ def _from_query(pairs: list[tuple[str, str]], now: float) -> _Signed:
         )
     # Presigned URLs cannot know the body: the payload is UNSIGNED-PAYLOAD unless the URL
     # itself carries X-Amz-Content-Sha256 (some SDKs hoist it into the query).
-    payload_hash = _check_payload_hash(params.get("X-Amz-Content-Sha256") or UNSIGNED_PAYLOAD)
+    payload_hash = check_payload_hash_value(params.get("X-Amz-Content-Sha256") or UNSIGNED_PAYLOAD)
     return _Signed(
         credential,
         tuple(params["X-Amz-SignedHeaders"].split(";")),

@@ -22,7 +22,9 @@ from urllib.parse import parse_qsl
 from s3box import __version__
 from s3box.protocol import xml
 from s3box.protocol.errors import S3Error
+from s3box.protocol.framing import check_transfer_encoding
 from s3box.protocol.routing import ADMIN_PREFIX, route, split_path
+from s3box.protocol.sigv4 import check_payload_hash_value
 from s3box.server import affinity
 from s3box.server.auth import authenticate, secret_lookup
 from s3box.server.http import ClientDisconnected, Receive, RequestContext, Response, Send
@@ -204,6 +206,12 @@ class S3App:
                 raise S3Error("NoSuchKey", resource=ctx.raw_path)
             return await handler(ctx)
         ctx.query = dict(parse_qsl(ctx.raw_query, keep_blank_values=True))
+        check_transfer_encoding(ctx.headers.get("transfer-encoding"))
+        if not self.config.auth.enabled and "x-amz-content-sha256" in ctx.headers:
+            # The verifier checks this value on signed requests; open mode refuses the
+            # values S3 refuses too (an unknown STREAMING-... mode would be taken for a
+            # plain body, or an aws-chunked one guessed at).
+            check_payload_hash_value(ctx.headers["x-amz-content-sha256"].strip())
         try:
             bucket, key = split_path(ctx.raw_path)
         except UnicodeDecodeError as exc:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator
 
-from s3box.protocol import checksums
+from s3box.protocol import checksums, framing
 from s3box.protocol.errors import S3Error
 from s3box.server.handlers.common import decode_content_md5, verify_content_md5
 from s3box.server.http import RequestContext
@@ -60,6 +60,7 @@ class Payload:
         self.ctx = ctx
         self.chunked = is_aws_chunked(ctx)
         self.expected = declared_length(ctx)
+        framing.check_upload_size(self.expected)
         self.trailers: dict[str, str] = {}
         self.size = 0
         self.expected_md5 = decode_content_md5(ctx)
@@ -151,6 +152,8 @@ class Payload:
                 self.size += len(chunk)
                 if self.expected is not None and self.size > self.expected:
                     raise S3Error("IncompleteBody", "The request body is longer than declared.")
+                if self.size > framing.MAX_UPLOAD_SIZE:  # HTTP-chunked: no size declared
+                    raise framing.entity_too_large(self.size)
                 yield chunk
         if self.expected is not None and self.size != self.expected:
             raise S3Error("IncompleteBody")

@@ -77,13 +77,7 @@ def _requested_checksum(ctx: RequestContext) -> ChecksumRecord | None:
                 "x-amz-checksum-algorithm header.",
             )
         return None
-    alg = algorithm.strip().upper()
-    if alg not in ALLOWED_TYPES:
-        raise S3Error(
-            "InvalidRequest",
-            "Checksum algorithm provided is unsupported. Please try again with any of the "
-            "valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]",
-        )
+    alg = checksums.normalize_algorithm(algorithm)
     kind = ctype.strip().upper() if ctype else DEFAULT_TYPE[alg]
     if kind not in ALLOWED_TYPES[alg]:
         raise S3Error(

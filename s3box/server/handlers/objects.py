@@ -21,6 +21,7 @@ from s3box.protocol.conditions import (
     parse_write_conditions,
 )
 from s3box.protocol.errors import S3Error
+from s3box.protocol.header_values import check_override_value
 from s3box.protocol.names import validate_bucket_name, validate_key
 from s3box.protocol.ranges import content_range, parse_range
 from s3box.server.handlers.common import (
@@ -96,7 +97,7 @@ async def put_object(ctx: RequestContext) -> Response:
 
 def _apply_overrides(ctx: RequestContext, headers: list[tuple[str, str]]) -> None:
     overrides = {
-        header: ctx.query[param]
+        header: check_override_value(param, ctx.query[param])
         for param, header in RESPONSE_OVERRIDES.items()
         if param in ctx.query
     }

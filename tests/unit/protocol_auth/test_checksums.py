@@ -152,3 +152,20 @@ def test_trailing_value_error_says_trailing_header() -> None:
     with pytest.raises(S3Error) as info:
         checksums.decode_checksum_value("SHA256", "AAAA", trailing=True)
     assert info.value.message == "Value for x-amz-checksum-sha256 trailing header is invalid."
+
+
+@pytest.mark.parametrize("name", ["x-amz-checksum-algorithm", "X-Amz-Sdk-Checksum-Algorithm"])
+@pytest.mark.parametrize("value", ["MD4", "md5", "CRC16", ""])
+def test_unknown_algorithm_name_is_unsupported_whichever_header_names_it(
+    name: str, value: str
+) -> None:
+    with pytest.raises(S3Error) as info:
+        checksums.parse_checksum_headers({name: value, "x-amz-checksum-crc32": "y/Q5Jg=="})
+    assert info.value.code == "InvalidRequest"
+    assert info.value.message.startswith("Checksum algorithm provided is unsupported.")
+
+
+def test_known_algorithm_name_alone_is_accepted_on_a_put() -> None:
+    """x-amz-checksum-algorithm names CopyObject's and CreateMultipartUpload's algorithm;
+    on a PUT with a known name and no value it asks nothing (the default is stored)."""
+    assert checksums.parse_checksum_headers({"x-amz-checksum-algorithm": "crc32c"}) is None
