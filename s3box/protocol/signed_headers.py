@@ -60,6 +60,24 @@ def check_signed_headers(signed_headers: tuple[str, ...], names: Iterable[str]) 
     raise headers_not_signed(unsigned_headers(signed_headers, names))
 
 
+def presigned_payload_hash(
+    query_value: str | None,
+    single: dict[str, str],
+    signed_headers: tuple[str, ...],
+    default: str,
+) -> str:
+    """The payload hash a presigned request is signed with: the URL's X-Amz-Content-Sha256
+    (the JS SDK hoists it there), else the x-amz-content-sha256 header (the CRT signers send
+    UNSIGNED-PAYLOAD so, unsigned; S3 then signs with the header's value, so another value
+    fails the signature), else `default` (UNSIGNED-PAYLOAD). A header that differs from the
+    URL's value and is not signed is refused: the body readers go by the header."""
+    header_value = single.get(EXEMPT)
+    value = query_value or (header_value or "").strip()
+    if header_value is not None and header_value.strip() != value and EXEMPT not in signed_headers:
+        raise headers_not_signed([EXEMPT])
+    return value or default
+
+
 def only_one_auth_mechanism(authorization: str) -> S3Error:
     """S3's 400 for a request carrying more than one signature (header and query, or two
     Authorization headers)."""
@@ -96,6 +114,7 @@ __all__ = [
     "check_signed_headers",
     "headers_not_signed",
     "only_one_auth_mechanism",
+    "presigned_payload_hash",
     "refuse_repeated_inputs",
     "unsigned_headers",
 ]

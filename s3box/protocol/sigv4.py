@@ -29,8 +29,8 @@ from s3box.protocol.chunked import EMPTY_SHA256, ChunkSignatureVerifier, hex_byt
 from s3box.protocol.errors import S3Error
 from s3box.protocol.signed_headers import (
     check_signed_headers,
-    headers_not_signed,
     only_one_auth_mechanism,
+    presigned_payload_hash,
     refuse_repeated_inputs,
 )
 
@@ -685,16 +685,11 @@ def _from_query(pairs: list[tuple[str, str]], now: float, single: dict[str, str]
                 "ServerTime": _iso(now),
             },
         )
-    # The payload hash signed: the URL's X-Amz-Content-Sha256 (the JS SDK hoists it there),
-    # else an x-amz-content-sha256 header (the CRT signers send UNSIGNED-PAYLOAD so, unsigned;
-    # S3 then signs with that value, so another one fails the signature), else UNSIGNED-PAYLOAD.
-    header_hash = single.get("x-amz-content-sha256")
     signed_headers = tuple(params["X-Amz-SignedHeaders"].split(";"))
-    payload_hash = params.get("X-Amz-Content-Sha256") or (header_hash or "").strip()
-    unsigned = "x-amz-content-sha256" not in signed_headers  # the body readers go by it
-    if header_hash is not None and header_hash.strip() != payload_hash and unsigned:
-        raise headers_not_signed(["x-amz-content-sha256"])
-    payload_hash = _check_payload_hash(payload_hash or UNSIGNED_PAYLOAD)
+    payload_hash = presigned_payload_hash(
+        params.get("X-Amz-Content-Sha256"), single, signed_headers, UNSIGNED_PAYLOAD
+    )
+    payload_hash = _check_payload_hash(payload_hash)
     return _Signed(
         credential,
         signed_headers,
