@@ -27,6 +27,12 @@ from urllib.parse import quote, unquote_to_bytes
 from s3box.protocol import sigv2
 from s3box.protocol.chunked import EMPTY_SHA256, ChunkSignatureVerifier, hex_bytes
 from s3box.protocol.errors import S3Error
+from s3box.protocol.signed_headers import (
+    check_signed_headers,
+    only_one_auth_mechanism,
+    presigned_payload_hash,
+    refuse_repeated_inputs,
+)
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 SERVICE = "s3"
@@ -60,6 +66,9 @@ _PRESIGN_PARAMS = (
     "X-Amz-SignedHeaders",
     "X-Amz-Expires",
 )
+_NONEMPTY_PARAMS = tuple(name for name in _PRESIGN_PARAMS if name != "X-Amz-SignedHeaders")
+# Presigned parameters that may come once: a second one is refused, never ignored.
+_SIGNING_PARAMS = frozenset({*_PRESIGN_PARAMS, "X-Amz-Content-Sha256", "X-Amz-Security-Token"})
 _CREDENTIAL_SHAPE = '"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request"'
 
 
@@ -472,6 +481,8 @@ def verify_request(
                     header_map = _header_lists(headers)
             else:
                 single[name] = value
+        if header_map is not None:
+            refuse_repeated_inputs(header_map, single)
     pairs = _split_query(raw_query)
     query_keys = (
         {unquote_to_bytes(k).decode("utf-8", "replace") for k, _ in pairs} if pairs else set()
@@ -481,12 +492,7 @@ def verify_request(
     v4_query = "X-Amz-Algorithm" in query_keys
     v2_query = "Signature" in query_keys and "AWSAccessKeyId" in query_keys
     if (authorization is not None) + v4_query + v2_query > 1:
-        raise S3Error(
-            "InvalidArgument",
-            "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
-            "Signature query string parameter or the Authorization header should be specified",
-            extra={"ArgumentName": "Authorization", "ArgumentValue": authorization or ""},
-        )
+        raise only_one_auth_mechanism(authorization or "")
     if authorization is not None:
         if authorization.lstrip().startswith("AWS "):
             return _v2_result(
@@ -502,7 +508,7 @@ def verify_request(
             )
         signed = _from_header(authorization, single, pairs, now)
     elif v4_query:
-        signed = _from_query(pairs, now)
+        signed = _from_query(pairs, now, single)
     elif v2_query:
         return _v2_result(
             sigv2.verify_presigned(
@@ -554,8 +560,9 @@ def _verify_plain_header(
     if secret is None:
         return None
     check_region(credential, region, _header_malformed)
-    key = signing_key(secret, credential.date, credential.region, credential.service)
     signed_headers = auth.signed_headers
+    check_signed_headers(signed_headers, single)
+    key = signing_key(secret, credential.date, credential.region, credential.service)
     block = canonical_headers(signed_headers, None, host_override, single)
     canonical = f"{method.upper()}\n{path}\n\n{block}\n{';'.join(signed_headers)}\n{payload_hash}"
     scope = credential.scope
@@ -638,14 +645,16 @@ def _credential_param_malformed(detail: str) -> S3Error:
     return _query_error(f"Error parsing the X-Amz-Credential parameter; {detail}")
 
 
-def _from_query(pairs: list[tuple[str, str]], now: float) -> _Signed:
+def _from_query(pairs: list[tuple[str, str]], now: float, single: dict[str, str]) -> _Signed:
     params: dict[str, str] = {}
     for key, value in pairs:
-        params.setdefault(
-            unquote_to_bytes(key).decode("utf-8", "replace"),
-            unquote_to_bytes(value).decode("utf-8", "replace"),
-        )
-    if not all(params.get(name) for name in _PRESIGN_PARAMS):
+        name = unquote_to_bytes(key).decode("utf-8", "replace")
+        if name in params and name in _SIGNING_PARAMS:
+            # Never the first of two signatures, credentials, dates ... (s3box's wording).
+            raise _query_error(f"Query-string authentication allows only one {name} parameter.")
+        params[name] = unquote_to_bytes(value).decode("utf-8", "replace")
+    # An empty X-Amz-SignedHeaders is S3's HeadersNotSigned: host (brendanhay/amazonka#272).
+    if "X-Amz-SignedHeaders" not in params or not all(map(params.get, _NONEMPTY_PARAMS)):
         raise _query_error(
             "Query-string authentication version 4 requires the X-Amz-Algorithm, "
             "X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and "
@@ -676,12 +685,14 @@ def _from_query(pairs: list[tuple[str, str]], now: float) -> _Signed:
                 "ServerTime": _iso(now),
             },
         )
-    # Presigned URLs cannot know the body: the payload is UNSIGNED-PAYLOAD unless the URL
-    # itself carries X-Amz-Content-Sha256 (some SDKs hoist it into the query).
-    payload_hash = check_payload_hash_value(params.get("X-Amz-Content-Sha256") or UNSIGNED_PAYLOAD)
+    signed_headers = tuple(params["X-Amz-SignedHeaders"].split(";"))
+    payload_hash = presigned_payload_hash(
+        params.get("X-Amz-Content-Sha256"), single, signed_headers, UNSIGNED_PAYLOAD
+    )
+    payload_hash = check_payload_hash_value(payload_hash)
     return _Signed(
         credential,
-        tuple(params["X-Amz-SignedHeaders"].split(";")),
+        signed_headers,
         params["X-Amz-Signature"],
         amz_date,
         payload_hash,
@@ -726,6 +737,7 @@ def _check_signature(
     check_region(
         credential, region, _credential_param_malformed if presigned else _header_malformed
     )
+    check_signed_headers(signed.signed_headers, single)
     key = signing_key(secret, credential.date, credential.region, credential.service)
     headers_block = canonical_headers(signed.signed_headers, header_map, host_override, single)
     tail = f"{headers_block}\n{';'.join(signed.signed_headers)}\n{signed.payload_hash}"
