@@ -37,8 +37,8 @@ class ConfigError(Exception):
 def _doc(
     doc: str,
     *,
-    minimum: int | None = None,
-    maximum: int | None = None,
+    minimum: float | None = None,
+    maximum: float | None = None,
     secret: bool = False,
     shown: str | None = None,
 ) -> dict[str, Any]:
@@ -216,6 +216,38 @@ class AuthConfig:
 
 
 @dataclass(frozen=True)
+class LimitsConfig:
+    header_timeout_secs: float = field(
+        default=20.0,
+        metadata=_doc(
+            "A request head (request line and headers) must arrive whole within this many "
+            "seconds of the connection opening or of its first byte; else the connection "
+            "is closed.",
+            minimum=0.1,
+            maximum=3600,
+        ),
+    )
+    body_idle_timeout_secs: float = field(
+        default=20.0,
+        metadata=_doc(
+            "A request body that sends nothing for this many seconds is answered 400 "
+            "RequestTimeout, as S3 does after about 20 s, and nothing of it is kept.",
+            minimum=0.1,
+            maximum=3600,
+        ),
+    )
+    body_min_rate: int = field(
+        default=500,
+        metadata=_doc(
+            "Bytes per second a request body must average after its first "
+            "body_idle_timeout_secs (each byte extends its deadline by 1/body_min_rate "
+            "s); a slower trickle is answered 400 RequestTimeout. 0 turns the rule off.",
+            minimum=0,
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     bind_address: str = field(
         default="0.0.0.0",
@@ -266,6 +298,7 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     maintenance: MaintenanceConfig = field(default_factory=MaintenanceConfig)
     auth: AuthConfig = field(default_factory=AuthConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
     # Deprecation notices gathered while loading; the caller decides where to show them.
     warnings: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
@@ -275,6 +308,7 @@ SECTIONS: dict[str, type] = {
     "logging": LoggingConfig,
     "maintenance": MaintenanceConfig,
     "auth": AuthConfig,
+    "limits": LimitsConfig,
 }
 
 # Older configs (from the original description) used these names under `maintenance`.
@@ -306,8 +340,8 @@ class FieldSpec:
     doc: str
     optional: bool = False
     choices: tuple[str, ...] = ()
-    minimum: int | None = None
-    maximum: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
     secret: bool = False
     shown: str | None = None
 
@@ -738,6 +772,7 @@ _SECTION_NOTES = {
         "and orphan_grace_period_secs are still accepted (with a warning)."
     ),
     "auth": "Authentication (AWS Signature V4 and presigned URLs).",
+    "limits": "Timeouts on slow or stalled clients (docs/security.md).",
 }
 
 _AUTH_EXAMPLE = """\

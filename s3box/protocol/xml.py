@@ -13,8 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from defusedxml import ElementTree as SafeElementTree
-
+from s3box.protocol import xmlbounds
 from s3box.protocol.errors import S3Error
 from s3box.protocol.timefmt import iso8601_ms
 from s3box.storage.meta import BucketInfo, DeleteResult, ListEntry, PartRecord
@@ -689,16 +688,16 @@ def _local(tag: Any) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def _parse_root(body: bytes, root: str) -> Any:
-    """Parse with DTDs, entities and external references forbidden.
+def _parse_root(body: bytes, root: str, max_elements: int = xmlbounds.MAX_ELEMENTS) -> Any:
+    """Parse with DTDs, entities and external references forbidden, under the
+    bounds of xmlbounds (depth, element count, tag length).
 
-    Every failure (not well-formed, a DOCTYPE, an entity bomb, bad encoding,
-    a different root element) is MalformedXML, never another exception.
+    Every failure (not well-formed, a DOCTYPE, an entity bomb, bad encoding, a
+    document past the bounds, a different root element) is MalformedXML, as S3
+    answers a body that does not validate, never another exception.
     """
     try:
-        element = SafeElementTree.fromstring(
-            body, forbid_dtd=True, forbid_entities=True, forbid_external=True
-        )
+        element = xmlbounds.parse_bounded(body, max_elements=max_elements)
     except Exception as exc:  # defusedxml and expat raise several unrelated types
         raise _malformed() from exc
     if _local(element.tag) != root:
@@ -771,7 +770,7 @@ def parse_complete_multipart(body: bytes) -> list[CompletedPart]:
     plain integer is MalformedXML. Order and existence are the caller's checks
     (InvalidPartOrder / InvalidPart).
     """
-    root = _parse_root(body, "CompleteMultipartUpload")
+    root = _parse_root(body, "CompleteMultipartUpload", xmlbounds.MAX_ELEMENTS_COMPLETE)
     part_elements = _children(root, "Part")
     if not part_elements:
         raise _malformed()

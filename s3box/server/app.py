@@ -23,6 +23,7 @@ from s3box import __version__
 from s3box.protocol import xml
 from s3box.protocol.errors import S3Error
 from s3box.protocol.framing import check_transfer_encoding
+from s3box.protocol.limits import BodyTimeouts, check_request_head, fold_headers
 from s3box.protocol.routing import ADMIN_PREFIX, route, split_path
 from s3box.protocol.sigv4 import check_payload_hash_value
 from s3box.server import affinity
@@ -80,6 +81,9 @@ class S3App:
         # Config is frozen: the access key -> secret table is built once.
         self.secret_lookup = secret_lookup(config.auth.credentials)
         self.region: str = getattr(config, "region", "us-east-1")
+        self.body_timeouts = BodyTimeouts(
+            config.limits.body_idle_timeout_secs, config.limits.body_min_rate
+        )
         self.handlers: dict[str, Handler] = {}
         self.admin_handlers: dict[tuple[str, str], Handler] = {}
         # Results of recent CompleteMultipartUpload calls, so a retried
@@ -153,18 +157,12 @@ class S3App:
         raw_path_b: bytes | None = scope.get("raw_path")
         raw_path = raw_path_b.decode("latin-1") if raw_path_b else scope["path"]
         raw_path = raw_path.split("?", 1)[0]
-        raw_query = scope.get("query_string", b"").decode("latin-1")
+        raw_query_b: bytes = scope.get("query_string", b"")
+        raw_query = raw_query_b.decode("latin-1")
         header_list = [
             (k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]
         ]
-        headers: dict[str, str] = {}
-        unique_headers = True
-        for name, value in header_list:
-            if name in headers:
-                headers[name] = headers[name] + "," + value
-                unique_headers = False
-            else:
-                headers[name] = value
+        headers, unique_headers = fold_headers(header_list)
         ctx = RequestContext(
             app=self,
             method=method,
@@ -179,9 +177,11 @@ class S3App:
             request_id=request_id,
             receive=receive,
             unique_headers=unique_headers,
+            body_timeouts=self.body_timeouts,
         )
         response: Response | None = None
         try:
+            check_request_head(scope["headers"], raw_query_b)
             response = await self._dispatch(ctx)
         except S3Error as err:
             response = self._error_response(ctx, err)

@@ -87,6 +87,7 @@ def _serve_uvicorn(config: Config) -> int:
     import uvicorn
 
     from s3box.server.app import S3App
+    from s3box.server.uvicorn_protocol import protocol_class
 
     app = S3App(config)
     uv_config = uvicorn.Config(
@@ -94,7 +95,8 @@ def _serve_uvicorn(config: Config) -> int:
         host=config.bind_address,
         port=config.bind_port,
         loop="uvloop",
-        http="httptools",
+        # httptools, with the request head bounded and timed (uvicorn_protocol.py).
+        http=protocol_class(config.limits.header_timeout_secs),
         lifespan="on",
         access_log=False,
         log_config=None,
@@ -144,7 +146,8 @@ def _announce_when_started(server: Any, config: Config) -> list[bool]:
 
 def _serve_granian(config: Config) -> int:
     from granian import Granian
-    from granian.constants import Interfaces, Loops
+    from granian.constants import HTTPModes, Interfaces, Loops
+    from granian.http import HTTP1Settings
 
     os.environ[_CONFIG_ENV] = json.dumps(_plain(asdict(config)))
     print(banner(config), flush=True)
@@ -158,6 +161,14 @@ def _serve_granian(config: Config) -> int:
         log_enabled=False,
         factory=True,
         backpressure=1024,
+        # HTTP/1.1 only (what S3 clients speak): in "auto" mode a connection that sends nothing
+        # is never timed out (the protocol is picked before hyper's head timer starts).
+        http=HTTPModes.http1,
+        # hyper bounds the head itself (100 fields, 431 past them or past its
+        # buffer); the head timeout is ours.
+        http1_settings=HTTP1Settings(
+            header_read_timeout=max(1, round(config.limits.header_timeout_secs * 1000))
+        ),
     )
     server.serve()
     return 0

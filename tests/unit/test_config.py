@@ -400,3 +400,17 @@ def test_plain_dict_of_a_config_loads_back_as_overrides():
     plain["base_dir"] = str(plain["base_dir"])
     plain["logging"]["file"] = str(plain["logging"]["file"])
     assert load_config(None, {}, plain) == config
+
+
+def test_limits_take_fractional_seconds_from_the_environment_and_refuse_zero():
+    config = load_config(
+        None,
+        {"S3BOX_LIMITS__BODY_IDLE_TIMEOUT_SECS": "0.5", "S3BOX_LIMITS__BODY_MIN_RATE": "0"},
+    )
+    assert config.limits.body_idle_timeout_secs == 0.5
+    assert config.limits.body_min_rate == 0
+    assert config.limits.header_timeout_secs == 20.0
+    with pytest.raises(ConfigError) as info:
+        load_config(None, {"S3BOX_LIMITS__HEADER_TIMEOUT_SECS": "0"})
+    assert info.value.field == "limits.header_timeout_secs"
+    assert "limits:" in default_config_template()

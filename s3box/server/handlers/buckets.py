@@ -26,7 +26,7 @@ from s3box.server.handlers.common import (
     int_query_param,
     verify_content_md5,
 )
-from s3box.server.http import RequestContext, Response
+from s3box.server.http import RequestContext, Response, parse_document
 from s3box.storage.meta import DeleteResult
 
 MAX_KEYS_LIMIT = 1000
@@ -108,7 +108,7 @@ async def create_bucket(ctx: RequestContext) -> Response:
     check_canned_acl(ctx)  # accepted and ignored: s3box has no ACLs
     check_create_bucket_options(ctx)
     body = await ctx.read_body()
-    location = xml.parse_create_bucket(body) if body.strip() else None
+    location = await parse_document(xml.parse_create_bucket, body) if body.strip() else None
     check_location_constraint(location, ctx.app.region)
     await ctx.app.engine.create_bucket(bucket)
     return Response(headers=[("location", f"/{bucket}")])
@@ -279,11 +279,15 @@ async def list_objects_v2(ctx: RequestContext) -> Response:
     return Response(headers=list(XML_HEADERS), body=body)
 
 
+def _md5(body: bytes) -> bytes:
+    return hashlib.md5(body).digest()
+
+
 async def delete_objects(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx)
     body = await ctx.read_body()
-    verify_content_md5(ctx, hashlib.md5(body).digest())
-    keys, version_ids, quiet = xml.parse_delete_objects(body)
+    verify_content_md5(ctx, await parse_document(_md5, body))
+    keys, version_ids, quiet = await parse_document(xml.parse_delete_objects, body)
     for key in keys:
         validate_key(key)
     await ctx.app.engine.head_bucket(bucket)

@@ -28,7 +28,7 @@ from s3box.server.handlers.objects import (
     parse_copy_source,
     write_condition,
 )
-from s3box.server.http import RequestContext, Response
+from s3box.server.http import RequestContext, Response, parse_document
 from s3box.server.payload import Payload
 from s3box.storage.errors import StorageError
 from s3box.storage.meta import ChecksumRecord, PartRecord, UploadInfo
@@ -338,7 +338,7 @@ async def complete_multipart_upload(ctx: RequestContext) -> Response:
     key = key_of(ctx)
     upload_id = _upload_id(ctx)
     body = await ctx.read_body()
-    wanted = xml.parse_complete_multipart(body)
+    wanted = await parse_document(xml.parse_complete_multipart, body)
     condition = write_condition(ctx)
     engine = ctx.app.engine
     requested = [(w.part_number, w.etag) for w in wanted]
