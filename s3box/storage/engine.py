@@ -31,11 +31,13 @@ from typing import Any, Protocol, TypeVar
 
 from s3box.storage import faults, layout, multipart, resolver
 from s3box.storage import rebuild as rebuild_mod
+from s3box.storage.bucket import Bucket
 from s3box.storage.cache import CachedObject, MetaCache, RepairSuppression
 from s3box.storage.errors import (
     BucketAlreadyOwnedByYou,
     BucketNotEmpty,
     ConditionalRequestConflict,
+    IndexUnavailable,
     InvalidArgument,
     NoSuchBucket,
     NoSuchKey,
@@ -144,44 +146,7 @@ class PartWrite(FileStagedWrite):
         self.part_number = part_number
 
 
-class _Bucket:
-    """Paths and lazily opened index of one bucket, plus the gate that lets
-    delete_bucket wait for in-flight operations."""
-
-    def __init__(self, root: str, name: str, options: EngineOptions) -> None:
-        self.name = name
-        self.root = root
-        self.objects = os.path.join(root, layout.OBJECTS)
-        self.staging_put = os.path.join(root, layout.STAGING_PUT)
-        self.staging_multipart = os.path.join(root, layout.STAGING_MULTIPART)
-        self.trash = os.path.join(root, layout.TRASH)
-        self._options = options
-        self._index: BucketIndex | None = None
-        self._index_lock = threading.Lock()
-        self.info: BucketInfo | None = None  # bucket.json, read once
-        self.active = 0
-        self.idle: asyncio.Event | None = None
-        self.deleting: asyncio.Future[None] | None = None
-
-    def index(self) -> BucketIndex:
-        """The bucket's index, opened on first use (call from a worker thread)."""
-        idx = self._index
-        if idx is not None:
-            return idx
-        with self._index_lock:
-            if self._index is None:
-                self._index = BucketIndex(
-                    os.path.join(self.root, layout.INDEX_FILE),
-                    self._options.sqlite_max_connections,
-                    durable=self._options.fsync,
-                )
-            return self._index
-
-    def close_index(self) -> None:
-        with self._index_lock:
-            if self._index is not None:
-                self._index.close()
-                self._index = None
+_Bucket = Bucket
 
 
 def _row_of(meta: ObjectMeta) -> Row:
@@ -245,6 +210,8 @@ class Engine:
         self._repaired = RepairSuppression(self.options.sqlite_repair_cache_capacity)
         self._buckets: dict[str, _Bucket] = {}
         self._rebuilds: dict[str, tuple[asyncio.Task[None], threading.Event]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._recoveries: set[asyncio.Task[None]] = set()
 
     # ---- plumbing ----
     def _run(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
@@ -259,7 +226,7 @@ class Engine:
         root = os.path.join(self._buckets_dir, name)
         if not os.path.isfile(os.path.join(root, layout.BUCKET_JSON)):
             raise NoSuchBucket(bucket=name)
-        b = self._buckets[name] = _Bucket(root, name, self.options)
+        b = self._buckets[name] = _Bucket(root, name, self.options, self._index_trouble)
         return b
 
     async def _enter(self, name: str) -> _Bucket:
@@ -288,13 +255,47 @@ class Engine:
     async def start(self) -> None:
         """Create base_dir/buckets if missing, open indexes lazily, and process
         every visibility-repair row of every bucket (startup repair)."""
+        self._loop = asyncio.get_running_loop()
         await self._run(os.makedirs, self._buckets_dir, 0o755, True)
         for info in await self.list_buckets():
             b = self._bucket(info.name)
-            await self._run(self._repair_all_sync, b, None)
+            try:
+                await self._run(self._repair_all_sync, b, None)
+            except IndexUnavailable:
+                pass  # damaged index: set aside and rebuilt in the background
+
+    def _index_trouble(self, b: _Bucket) -> None:
+        """Bucket.notify, from any thread: its index is damaged or incomplete."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._schedule_recovery, b)
+
+    def _schedule_recovery(self, b: _Bucket) -> None:
+        if self._loop is None or self._buckets.get(b.name) is not b:
+            return
+        task = asyncio.create_task(self._recover_index(b))
+        self._recoveries.add(task)
+        task.add_done_callback(self._recoveries.discard)
+
+    async def _recover_index(self, b: _Bucket) -> None:
+        """Replace a damaged index by a fresh one and rebuild it from objects/
+        (this bucket only; the others never notice)."""
+        while b.name in self._rebuilds:
+            await self.wait_rebuild(b.name)
+        if b.damaged:
+            await self._run(b.replace_damaged_index)
+        if b.incomplete and b.name not in self._rebuilds and self._loop is not None:
+            try:
+                await self.start_rebuild(b.name)
+            except NoSuchBucket:
+                pass
 
     async def close(self) -> None:
         """Wait for in-flight engine work, close SQLite connections and threads."""
+        self._loop = None  # no new recoveries
+        for _, cancel in list(self._rebuilds.values()):
+            cancel.set()
+        await asyncio.gather(*list(self._recoveries), return_exceptions=True)
         for task, cancel in list(self._rebuilds.values()):
             cancel.set()
             await asyncio.gather(task, return_exceptions=True)
@@ -398,7 +399,7 @@ class Engine:
 
     def _delete_bucket_sync(self, b: _Bucket) -> None:
         self._repair_all_sync(b, None)
-        idx = b.index()
+        idx = b.listing_index()
         while True:
             keys = idx.keys_from("", 100)
             if not keys:
@@ -438,7 +439,7 @@ class Engine:
     def _list_sync(
         self, b: _Bucket, prefix: str, delimiter: str, marker: str, max_keys: int
     ) -> ListPage:
-        return b.index().list_objects(prefix, delimiter, marker, max_keys)
+        return b.listing_index().list_objects(prefix, delimiter, marker, max_keys)
 
     # ---- objects: writing ----
     async def open_put(self, bucket: str, key: str, hashers: Sequence[Hasher] = ()) -> StagedWrite:
@@ -1315,8 +1316,11 @@ class Engine:
             # The walker blocks on write_batch, which needs an engine worker:
             # run it outside the engine's pool so rebuilds can never starve it.
             await asyncio.to_thread(self._rebuild_sync, b, cancel, write_batch)
+            await self._run(b.index_rebuilt)
         except rebuild_mod.Cancelled:
             pass
+        except IndexUnavailable as exc:  # damage found meanwhile: recovery restarts it
+            rebuild_mod.log.warning("rebuild %s stopped: %s", b.name, exc)
         except Exception:
             rebuild_mod.log.exception("rebuild %s failed", b.name)
         finally:
