@@ -70,6 +70,7 @@ class Lifecycle:
         )
         self._tasks: set[asyncio.Task[None]] = set()
         self._rebuilding: set[str] = set()
+        engine.on_recovery_rebuild = self.watch_rebuild  # a damaged index being rebuilt
         for name, help_text in _COUNTERS.items():
             metrics.inc(name, help_text, 0)  # present (at 0) from the first scrape
         metrics.gauge(

@@ -37,6 +37,7 @@ from s3box.storage.errors import (
     BucketAlreadyOwnedByYou,
     BucketNotEmpty,
     ConditionalRequestConflict,
+    DamagedObject,
     IndexUnavailable,
     InvalidArgument,
     NoSuchBucket,
@@ -74,7 +75,7 @@ from s3box.storage.meta import (
     bucket_json,
     listed_checksum,
 )
-from s3box.storage.reader import Handle, read_parts
+from s3box.storage.reader import Handle, check_parts, read_parts
 from s3box.storage.resolver import Found
 from s3box.storage.staging import FileStagedWrite
 
@@ -212,6 +213,8 @@ class Engine:
         self._rebuilds: dict[str, tuple[asyncio.Task[None], threading.Event]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._recoveries: set[asyncio.Task[None]] = set()
+        # Told the bucket of each rebuild the engine starts by itself (metrics).
+        self.on_recovery_rebuild: Callable[[str], None] | None = None
 
     # ---- plumbing ----
     def _run(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
@@ -288,7 +291,9 @@ class Engine:
             try:
                 await self.start_rebuild(b.name)
             except NoSuchBucket:
-                pass
+                return
+            if self.on_recovery_rebuild is not None:
+                self.on_recovery_rebuild(b.name)
 
     async def close(self) -> None:
         """Wait for in-flight engine work, close SQLite connections and threads."""
@@ -688,6 +693,8 @@ class Engine:
         """Find the key in objects/ and say whether the index row agrees."""
         found = self._find(b, key, keep_fd=keep_fd)
         try:
+            if found is not None:
+                check_parts(found.meta, found.path, found.fd)
             row = b.index().get(key)
         except BaseException:
             if found is not None:
@@ -777,6 +784,9 @@ class Engine:
             token = self._cache.token()
             found, agrees, data = await self._run(self._open_sync, b, key, prefetch_limit)
             await self._after_lookup(b, key, found, agrees, token)
+        except DamagedObject:
+            self._cache.invalidate(ck)  # so that HEAD answers like this GET
+            raise
         finally:
             self._leave(b)
         if found is None:
@@ -797,9 +807,10 @@ class Engine:
                 os.close(fd)
                 return None
             if cached.meta.size <= prefetch_limit:
-                data = read_parts(fd, cached.meta)
+                data = read_parts(fd, cached.meta, cached.path)
                 os.close(fd)
                 return cached.meta, None, data
+            check_parts(cached.meta, cached.path, fd)
         except BaseException:
             os.close(fd)
             raise
@@ -813,7 +824,7 @@ class Engine:
             return found, agrees, None
         assert found.fd is not None
         try:
-            data = read_parts(found.fd, found.meta)
+            data = read_parts(found.fd, found.meta, found.path)
         finally:
             found.close()
         return found, agrees, data
