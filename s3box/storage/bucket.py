@@ -21,6 +21,7 @@ from s3box.storage import index_repair, layout
 from s3box.storage.errors import IndexUnavailable
 from s3box.storage.index import BucketIndex
 from s3box.storage.meta import BucketInfo
+from s3box.storage.trash import TrashCounter
 
 if TYPE_CHECKING:
     from s3box.storage.engine import EngineOptions
@@ -51,6 +52,7 @@ class Bucket:
         # rebuild was interrupted); damaged: the open index must be replaced.
         self.incomplete = False
         self.damaged = False
+        self.trash_count = TrashCounter()  # what went to trash/ since its last purge
         self.info: BucketInfo | None = None  # bucket.json, read once
         self.active = 0
         self.idle: asyncio.Event | None = None

@@ -26,10 +26,11 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from s3box.storage import faults, layout, multipart, resolver
+from s3box.storage import diskfull, faults, layout, multipart, resolver, trash
 from s3box.storage import rebuild as rebuild_mod
 from s3box.storage.bucket import Bucket
 from s3box.storage.cache import CachedObject, MetaCache, RepairSuppression
@@ -212,6 +213,10 @@ class Engine:
         self._buckets: dict[str, _Bucket] = {}
         self._rebuilds: dict[str, tuple[asyncio.Task[None], threading.Event]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._guard = trash.ReadGuard()  # directories being read: purges skip them
+        self._space = diskfull.SpaceRelief(self._buckets_dir, self._guard)
+        self.trash_limits = trash.TrashLimits()  # set from the maintenance config
+        self._trash_purges: set[asyncio.Task[int]] = set()
         self._recoveries: set[asyncio.Task[None]] = set()
         # Told the bucket of each rebuild the engine starts by itself (metrics).
         self.on_recovery_rebuild: Callable[[str], None] | None = None
@@ -300,7 +305,7 @@ class Engine:
         self._loop = None  # no new recoveries
         for _, cancel in list(self._rebuilds.values()):
             cancel.set()
-        await asyncio.gather(*list(self._recoveries), return_exceptions=True)
+        await asyncio.gather(*list(self._recoveries), *self._trash_purges, return_exceptions=True)
         for task, cancel in list(self._rebuilds.values()):
             cancel.set()
             await asyncio.gather(task, return_exceptions=True)
@@ -336,7 +341,7 @@ class Engine:
         """Raises BucketAlreadyOwnedByYou if it exists."""
         if bucket in self._buckets:
             raise BucketAlreadyOwnedByYou(bucket=bucket)
-        return await self._run(self._create_bucket_sync, bucket)
+        return await self._run(self._space.call, self._create_bucket_sync, bucket)
 
     def _create_bucket_sync(self, bucket: str) -> BucketInfo:
         """Build the complete bucket directory under a dot-name (never a valid
@@ -499,7 +504,16 @@ class Engine:
                     seq=old.seq + 1 if old else 1,
                 )
 
-            return await self._publish(staged.bucket, staged.key, staged.dir_path, make, condition)
+            meta_path = os.path.join(staged.dir_path, layout.META_JSON)
+
+            async def relieve() -> None:  # then publish again (the body is staged)
+                await self._relieve()
+                await self._run(_unlink_quietly, meta_path)
+
+            return await diskfull.retrying(
+                relieve,
+                lambda: self._publish(staged.bucket, staged.key, staged.dir_path, make, condition),
+            )
         except BaseException:
             await staged.abort()
             raise
@@ -541,7 +555,9 @@ class Engine:
                 raise
             return path
 
-        return await self._publish(bucket, key, None, make, condition, stage=stage)
+        return await diskfull.retrying(
+            self._relieve, lambda: self._publish(bucket, key, None, make, condition, stage=stage)
+        )
 
     async def _publish(
         self,
@@ -566,6 +582,7 @@ class Engine:
                 )
                 self._cache.set(ck, CachedObject(pub.meta, pub.path, pub.ino))
                 self._repaired.discard(ck)
+                self._trash_added(b)
                 return pub.meta
         finally:
             self._leave(b)
@@ -622,7 +639,8 @@ class Engine:
             faults.hit("publish.before_ack")
             return _Published(meta, live, ino)
         finally:
-            if staged_dir is not None:
+            # A caller-owned staging dir (publish_put) stays for its retry or abort.
+            if staged_dir is not None and stage is not None:
                 shutil.rmtree(staged_dir, ignore_errors=True)
 
     def _swap_in(self, b: _Bucket, leaf: str, h: str, staged: str, old: Found | None) -> str:
@@ -636,17 +654,21 @@ class Engine:
         processed; see docs/storage.md)."""
         fsync = self.options.fsync
         if old is not None:
-            trash = os.path.join(b.trash, unique_name())
+            trash_dir = os.path.join(b.trash, unique_name())
+            b.trash_count.add(old.meta.size)
             if rename_exchange(staged, old.path):
                 faults.hit("overwrite.after_exchange")
-                os.rename(staged, trash)
+                try:  # published already: a full disk must not fail the PUT now
+                    self._space.call(os.rename, staged, trash_dir)
+                except StorageError:
+                    trash.remove(staged, self._guard)
             else:
-                os.rename(old.path, trash)
+                os.rename(old.path, trash_dir)
                 faults.hit("overwrite.fallback_after_trash")
                 try:
                     os.rename(staged, old.path)
                 except BaseException:
-                    os.rename(trash, old.path)  # put the old object back
+                    os.rename(trash_dir, old.path)  # put the old object back
                     raise
             if fsync:
                 fsync_dir(leaf)
@@ -690,15 +712,23 @@ class Engine:
         return found.meta
 
     def _lookup_sync(self, b: _Bucket, key: str, keep_fd: bool) -> tuple[Found | None, bool]:
-        """Find the key in objects/ and say whether the index row agrees."""
-        found = self._find(b, key, keep_fd=keep_fd)
+        """Find the key in objects/ and say whether the index row agrees. With
+        keep_fd the directory is held (ReadGuard) until _close_found."""
+        for _ in range(3):
+            found = self._find(b, key, keep_fd=keep_fd)
+            if found is None or found.fd is None:
+                break
+            found.hold = self._guard.hold(found.fd)
+            if found.hold is not None:
+                break
+            found.close()  # moved to trash and purged meanwhile: look again
         try:
             if found is not None:
                 check_parts(found.meta, found.path, found.fd)
             row = b.index().get(key)
         except BaseException:
             if found is not None:
-                found.close()
+                self._close_found(found)
             raise
         if found is None:
             return None, row is None
@@ -768,6 +798,11 @@ class Engine:
         finally:
             self._leave(b)
 
+    def _close_found(self, found: Found) -> None:
+        self._guard.release(found.hold)  # type: ignore[arg-type]
+        found.hold = None
+        found.close()
+
     async def open_object(
         self, bucket: str, key: str, *, prefetch_limit: int = 256 * 1024
     ) -> ObjectHandle:
@@ -780,7 +815,9 @@ class Engine:
             if cached is not None:
                 got = await self._run(self._open_cached_sync, cached, prefetch_limit)
                 if got is not None:
-                    return Handle(self._bulk, self.options.buffer_size, got[0], got[1], got[2])
+                    meta, fd, data, held = got
+                    release = None if fd is None else partial(self._guard.release, held)
+                    return Handle(self._bulk, self.options.buffer_size, meta, fd, data, release)
             token = self._cache.token()
             found, agrees, data = await self._run(self._open_sync, b, key, prefetch_limit)
             await self._after_lookup(b, key, found, agrees, token)
@@ -791,11 +828,15 @@ class Engine:
             self._leave(b)
         if found is None:
             raise NoSuchKey(key=key)
-        return Handle(self._bulk, self.options.buffer_size, found.meta, found.fd, data)
+        release = None if found.fd is None else partial(self._close_hold, found)
+        return Handle(self._bulk, self.options.buffer_size, found.meta, found.fd, data, release)
+
+    def _close_hold(self, found: Found) -> None:
+        self._guard.release(found.hold)  # type: ignore[arg-type]
 
     def _open_cached_sync(
         self, cached: CachedObject, prefetch_limit: int
-    ) -> tuple[ObjectMeta, int | None, bytes | None] | None:
+    ) -> tuple[ObjectMeta, int | None, bytes | None, Any] | None:
         """Open the directory the cache names, if it is still that directory
         (same inode): no SQLite, no meta.json. None: fall back to a lookup."""
         try:
@@ -809,12 +850,16 @@ class Engine:
             if cached.meta.size <= prefetch_limit:
                 data = read_parts(fd, cached.meta, cached.path)
                 os.close(fd)
-                return cached.meta, None, data
+                return cached.meta, None, data, None
             check_parts(cached.meta, cached.path, fd)
+            held = self._guard.hold(fd)
         except BaseException:
             os.close(fd)
             raise
-        return cached.meta, fd, None
+        if held is None:  # purged from trash meanwhile: look the key up
+            os.close(fd)
+            return None
+        return cached.meta, fd, None, held
 
     def _open_sync(
         self, b: _Bucket, key: str, prefetch_limit: int
@@ -826,7 +871,7 @@ class Engine:
         try:
             data = read_parts(found.fd, found.meta, found.path)
         finally:
-            found.close()
+            self._close_found(found)
         return found, agrees, data
 
     # ---- objects: deleting ----
@@ -839,9 +884,12 @@ class Engine:
         try:
             async with self._locks.hold(ck):
                 hint = self._cache.get(ck)
-                err = await self._run(self._delete_one_sync, b, key, hint, if_match)
+                err = await self._run(
+                    self._space.call, self._delete_one_sync, b, key, hint, if_match
+                )
                 self._cache.invalidate(ck)
                 self._repaired.discard(ck)
+                self._trash_added(b)
         finally:
             self._leave(b)
         if err is not None:
@@ -893,7 +941,9 @@ class Engine:
                 hints = [self._cache.get(ck) for ck in cks]
                 idx = await self._run(b.index)
                 now = self._clock()
-                await self._run(idx.write, lambda c: _drop_rows_with_repair(c, unique, now))
+                await self._run(
+                    self._space.call, idx.write, lambda c: _drop_rows_with_repair(c, unique, now)
+                )
                 n = max(1, min(self._delete_parallelism, len(unique) // 128))
                 chunks = [
                     (unique[i::n], hints[i::n]) for i in range(n)
@@ -909,6 +959,7 @@ class Engine:
                 for ck in cks:
                     self._cache.invalidate(ck)
                     self._repaired.discard(ck)
+                self._trash_added(b)
         finally:
             self._leave(b)
         out: list[DeleteResult] = []
@@ -962,16 +1013,17 @@ class Engine:
         f = self._found_from_hint(hint) or self._find(b, key)
         return f.path if f is not None else None
 
-    def _trash_dirs(self, b: _Bucket, paths: Sequence[str]) -> dict[str, OSError]:
+    def _trash_dirs(self, b: _Bucket, paths: Sequence[str]) -> dict[str, Exception]:
         """Rename each live directory into trash/<id> (atomic per object).
         Returns the paths that failed; a path already gone counts as done."""
-        failed: dict[str, OSError] = {}
+        failed: dict[str, Exception] = {}
         for path in paths:
             try:
-                os.rename(path, os.path.join(b.trash, unique_name()))
+                self._space.call(os.rename, path, os.path.join(b.trash, unique_name()))
+                b.trash_count.add()
             except FileNotFoundError:
                 pass
-            except OSError as e:
+            except (OSError, StorageError) as e:
                 failed[path] = e
         if self.options.fsync and paths:
             for d in {os.path.dirname(p) for p in paths}:
@@ -1040,9 +1092,12 @@ class Engine:
                     seq=old.seq + 1 if old else 1,
                 )
 
-            return await self._publish(dst_bucket, dst_key, None, make, condition, stage=stage)
+            return await diskfull.retrying(
+                self._relieve,
+                lambda: self._publish(dst_bucket, dst_key, None, make, condition, stage=stage),
+            )
         finally:
-            await self._run(src.close)
+            await self._run(self._close_found, src)
 
     async def put_object_tagging(self, bucket: str, key: str, tags: dict[str, str]) -> ObjectMeta:
         """Replace an object's tags (empty: remove them) without rewriting its
@@ -1076,7 +1131,7 @@ class Engine:
         """Replace the bucket's tags atomically; None removes them."""
         b = await self._enter(bucket)
         try:
-            await self._run(self._write_bucket_tagging_sync, b, tags)
+            await self._run(self._space.call, self._write_bucket_tagging_sync, b, tags)
         finally:
             self._leave(b)
 
@@ -1123,6 +1178,7 @@ class Engine:
         b = await self._enter(bucket)
         try:
             return await self._run(
+                self._space.call,
                 multipart.create,
                 b.staging_multipart,
                 key,
@@ -1188,7 +1244,7 @@ class Engine:
             )
             b = self._bucket(staged.bucket)
             async with self._locks.hold(("upload", staged.bucket, staged.upload_id)):
-                await self._run(self._commit_part_sync, b, staged, part)
+                await self._run(self._space.call, self._commit_part_sync, b, staged, part)
             return part
         except BaseException:
             await staged.abort()
@@ -1269,7 +1325,10 @@ class Engine:
             )
 
         async with self._locks.hold(ulock):
-            meta = await self._publish(bucket, key, None, make, condition, stage=stage)
+            meta = await diskfull.retrying(
+                self._relieve,
+                lambda: self._publish(bucket, key, None, make, condition, stage=stage),
+            )
             faults.hit("complete.before_retire")
             b = self._bucket(bucket)
             await self._run(self._retire_upload_sync, b, upload_id)
@@ -1280,9 +1339,10 @@ class Engine:
         maintenance deletes it. Its data files are linked from the object."""
         path = multipart.upload_dir(b.staging_multipart, upload_id)
         try:
-            os.rename(path, os.path.join(b.trash, unique_name()))
+            self._space.call(os.rename, path, os.path.join(b.trash, unique_name()))
         except FileNotFoundError:
             raise NoSuchUpload(upload_id=upload_id) from None
+        b.trash_count.add()
 
     async def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
         """Discard the upload and its parts. Raises NoSuchUpload."""
@@ -1397,36 +1457,35 @@ class Engine:
 
     def _purge_sync(self, b: _Bucket, staging_expiry: float, trash_expiry: float) -> int:
         now = self._clock()
+        limits = dataclasses.replace(self.trash_limits, expiry_secs=trash_expiry)
+        b.trash_count.reset()
+        removed = trash.purge_staging((b.staging_put, b.staging_multipart), now, staging_expiry)
+        return removed + trash.purge(b.trash, now, limits, self._guard)
+
+    def _trash_added(self, b: _Bucket) -> None:
+        """After a write that moved directories into trash (event loop): purge
+        early, in the background, once the trash may have passed its bounds."""
+        if not b.trash_count.due(self.trash_limits):
+            return
+        b.trash_count.purging = True
+        task = asyncio.create_task(self._purge_trash(b))
+        self._trash_purges.add(task)
+        task.add_done_callback(self._trash_purges.discard)
+
+    async def _purge_trash(self, b: _Bucket) -> int:
         removed = 0
-        for parent, expiry in (
-            (b.staging_put, staging_expiry),
-            (b.staging_multipart, staging_expiry),
-            (b.trash, trash_expiry),
-        ):
-            try:
-                entries = list(os.scandir(parent))
-            except FileNotFoundError:
-                continue
-            for entry in entries:
-                try:
-                    idle = now - _last_activity(entry.path)
-                except FileNotFoundError:
-                    continue
-                if idle > expiry:
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                    removed += 1
-        return removed
-
-
-def _last_activity(path: str) -> float:
-    """Newest mtime of a staging/trash dir and its direct children."""
-    newest = os.stat(path).st_mtime
-    for entry in os.scandir(path):
         try:
-            newest = max(newest, entry.stat(follow_symlinks=False).st_mtime)
-        except FileNotFoundError:
-            pass
-    return newest
+            while True:  # again if writes filled it past a step while this ran
+                b.trash_count.reset()
+                limits = self.trash_limits
+                removed += await self._run(trash.purge, b.trash, self._clock(), limits, self._guard)
+                if not b.trash_count.past_step(limits):
+                    return removed
+        finally:
+            b.trash_count.purging = False
+
+    async def _relieve(self) -> None:
+        await self._run(self._space.relieve)
 
 
 def _drop_rows_with_repair(conn: sqlite3.Connection, keys: Sequence[str], now: float) -> None:
@@ -1451,6 +1510,13 @@ def _copied_part_checksums(src: ObjectMeta, fields: ObjectFields) -> list[str | 
     if new is not None and len(src.parts) == 1 and new.type == "FULL_OBJECT":
         return [new.value]
     return [None for _ in src.parts]
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def _read_optional(path: str) -> bytes | None:

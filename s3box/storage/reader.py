@@ -12,7 +12,7 @@ import asyncio
 import bisect
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
 
 from s3box.storage import layout
@@ -70,8 +70,10 @@ class Handle:
         meta: ObjectMeta,
         dir_fd: int | None,
         data: bytes | None,
+        release: Callable[[], None] | None = None,
     ) -> None:
         self.meta = meta
+        self._release = release  # lets trash purges remove the directory again
         self.data = data
         self._executor = executor
         self._buffer_size = buffer_size
@@ -170,6 +172,9 @@ class Handle:
         if self._dir_fd is not None:
             os.close(self._dir_fd)
             self._dir_fd = None
+        if self._release is not None:
+            self._release()
+            self._release = None
 
 
 def _pread_exact(fd: int, n: int, offset: int) -> bytes:
