@@ -466,6 +466,7 @@ class Engine:
             hashers=hashers,
             buffer_size=self.options.buffer_size,
             fsync=self.options.fsync,
+            on_full=self._space.relieve,
         )
 
     def _open_staging_sync(self, b: _Bucket) -> tuple[str, int]:
@@ -1213,6 +1214,7 @@ class Engine:
             hashers=hashers,
             buffer_size=self.options.buffer_size,
             fsync=self.options.fsync,
+            on_full=self._space.relieve,
             owns_dir=False,
             upload_id=upload_id,
             part_number=part_number,
