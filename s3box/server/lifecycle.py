@@ -72,10 +72,12 @@ class Lifecycle:
         self._tasks: set[asyncio.Task[None]] = set()
         self._rebuilding: set[str] = set()
         engine.on_recovery_rebuild = self.watch_rebuild  # a damaged index being rebuilt
-        engine.trash_limits = TrashLimits(
-            maintenance.trash_expiry_secs,
-            maintenance.trash_max_entries,
-            maintenance.trash_max_bytes,
+        engine.set_trash_limits(
+            TrashLimits(
+                maintenance.trash_expiry_secs,
+                maintenance.trash_max_entries,
+                maintenance.trash_max_bytes,
+            )
         )
         for name, help_text in _COUNTERS.items():
             metrics.inc(name, help_text, 0)  # present (at 0) from the first scrape

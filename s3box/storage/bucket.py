@@ -11,6 +11,7 @@ everything else), so only they wait for the rebuild. No HTTP here.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 import threading
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from s3box.storage import index_repair, layout
 from s3box.storage.errors import IndexUnavailable
+from s3box.storage.fsutil import fsync_dir, new_id, read_file, write_file
 from s3box.storage.index import BucketIndex
 from s3box.storage.meta import BucketInfo
 from s3box.storage.trash import TrashCounter
@@ -136,6 +138,30 @@ class Bucket:
                 return
             index_repair.mark_complete(self.root)
             self.incomplete = False
+
+    # ---- bucket tags (tagging.json; nothing else reads it) ----
+    def read_tagging(self) -> dict[str, str] | None:
+        try:
+            raw = read_file(os.path.join(self.root, layout.BUCKET_TAGGING))
+        except FileNotFoundError:
+            return None
+        return dict(json.loads(raw))
+
+    def write_tagging(self, tags: dict[str, str] | None, fsync: bool) -> None:
+        """Replace the tags atomically (a temporary file renamed over the old
+        one; write_file removes a partial one); None removes them."""
+        path = os.path.join(self.root, layout.BUCKET_TAGGING)
+        if tags is None:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+        else:
+            tmp = os.path.join(self.root, f".{layout.BUCKET_TAGGING}.{new_id()}")
+            write_file(tmp, json.dumps(tags, ensure_ascii=False).encode("utf-8"), fsync=fsync)
+            os.replace(tmp, path)
+        if fsync:
+            fsync_dir(self.root)
 
     def close_index(self) -> None:
         with self._index_lock:

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import errno
-import json
 import os
 import shutil
 import sqlite3
@@ -30,7 +28,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from s3box.storage import diskfull, faults, layout, multipart, resolver, trash
+from s3box.storage import copying, diskfull, faults, layout, multipart, resolver, trash
 from s3box.storage import rebuild as rebuild_mod
 from s3box.storage.bucket import Bucket
 from s3box.storage.cache import CachedObject, MetaCache, RepairSuppression
@@ -56,7 +54,6 @@ from s3box.storage.fsutil import (
     rename_exchange,
     rename_noreplace,
     unique_name,
-    write_all,
     write_file,
 )
 from s3box.storage.index import BucketIndex, Row
@@ -215,8 +212,7 @@ class Engine:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._guard = trash.ReadGuard()  # directories being read: purges skip them
         self._space = diskfull.SpaceRelief(self._buckets_dir, self._guard)
-        self.trash_limits = trash.TrashLimits()  # set from the maintenance config
-        self._trash_purges: set[asyncio.Task[int]] = set()
+        self._trash = trash.TrashKeeper(self._guard)  # limits: from the maintenance config
         self._recoveries: set[asyncio.Task[None]] = set()
         # Told the bucket of each rebuild the engine starts by itself (metrics).
         self.on_recovery_rebuild: Callable[[str], None] | None = None
@@ -305,7 +301,7 @@ class Engine:
         self._loop = None  # no new recoveries
         for _, cancel in list(self._rebuilds.values()):
             cancel.set()
-        await asyncio.gather(*list(self._recoveries), *self._trash_purges, return_exceptions=True)
+        await asyncio.gather(*list(self._recoveries), *self._trash.tasks, return_exceptions=True)
         for task, cancel in list(self._rebuilds.values()):
             cancel.set()
             await asyncio.gather(task, return_exceptions=True)
@@ -1070,10 +1066,10 @@ class Engine:
                 new_fields = fields(smeta)
             else:
                 new_fields = fields if fields is not None else smeta.fields
-            part_sums = _copied_part_checksums(smeta, new_fields)
+            part_sums = copying.copied_part_checksums(smeta, new_fields)
 
             def stage(b: _Bucket) -> str:
-                return self._link_parts_sync(b, src)
+                return copying.link_parts(b.staging_put, b.name, src, self.options.fsync)
 
             def make(old: ObjectMeta | None, now: float) -> ObjectMeta:
                 if in_place and old is None:
@@ -1123,55 +1119,17 @@ class Engine:
         """The bucket's tags, or None when it has none. Raises NoSuchBucket."""
         b = await self._enter(bucket)
         try:
-            raw = await self._run(_read_optional, os.path.join(b.root, layout.BUCKET_TAGGING))
+            return await self._run(b.read_tagging)
         finally:
             self._leave(b)
-        return None if raw is None else dict(json.loads(raw))
 
     async def put_bucket_tagging(self, bucket: str, tags: dict[str, str] | None) -> None:
         """Replace the bucket's tags atomically; None removes them."""
         b = await self._enter(bucket)
         try:
-            await self._run(self._space.call, self._write_bucket_tagging_sync, b, tags)
+            await self._run(self._space.call, b.write_tagging, tags, self.options.fsync)
         finally:
             self._leave(b)
-
-    def _write_bucket_tagging_sync(self, b: _Bucket, tags: dict[str, str] | None) -> None:
-        path = os.path.join(b.root, layout.BUCKET_TAGGING)
-        if tags is None:
-            try:
-                os.unlink(path)
-            except FileNotFoundError:
-                pass
-        else:
-            tmp = os.path.join(b.root, f".{layout.BUCKET_TAGGING}.{new_id()}")
-            data = json.dumps(tags, ensure_ascii=False).encode("utf-8")
-            write_file(tmp, data, fsync=self.options.fsync)
-            os.replace(tmp, path)
-        if self.options.fsync:
-            fsync_dir(b.root)
-
-    def _link_parts_sync(self, b: _Bucket, src: Found) -> str:
-        """A staging dir holding hard links to the source's part files, taken
-        relative to the source's open dir fd (so it is exactly that version)."""
-        path = os.path.join(b.staging_put, unique_name())
-        try:
-            os.mkdir(path)
-        except FileNotFoundError:
-            raise NoSuchBucket(bucket=b.name) from None
-        try:
-            for part in src.meta.parts:
-                name = layout.part_name(part.number)
-                try:
-                    os.link(name, os.path.join(path, name), src_dir_fd=src.fd)
-                except OSError as e:
-                    if e.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
-                        raise
-                    _copy_file(src.fd, name, os.path.join(path, name), self.options.fsync)
-        except BaseException:
-            shutil.rmtree(path, ignore_errors=True)
-            raise
-        return path
 
     # ---- multipart uploads ----
     async def create_multipart_upload(self, bucket: str, key: str, fields: ObjectFields) -> str:
@@ -1458,33 +1416,14 @@ class Engine:
             self._leave(b)
 
     def _purge_sync(self, b: _Bucket, staging_expiry: float, trash_expiry: float) -> int:
-        now = self._clock()
-        limits = dataclasses.replace(self.trash_limits, expiry_secs=trash_expiry)
-        b.trash_count.reset()
-        removed = trash.purge_staging((b.staging_put, b.staging_multipart), now, staging_expiry)
-        return removed + trash.purge(b.trash, now, limits, self._guard)
+        return self._trash.purge_bucket(b, self._clock(), staging_expiry, trash_expiry)
+
+    def set_trash_limits(self, limits: trash.TrashLimits) -> None:
+        """Bounds of every bucket's trash (the maintenance config)."""
+        self._trash.limits = limits
 
     def _trash_added(self, b: _Bucket) -> None:
-        """After a write that moved directories into trash (event loop): purge
-        early, in the background, once the trash may have passed its bounds."""
-        if not b.trash_count.due(self.trash_limits):
-            return
-        b.trash_count.purging = True
-        task = asyncio.create_task(self._purge_trash(b))
-        self._trash_purges.add(task)
-        task.add_done_callback(self._trash_purges.discard)
-
-    async def _purge_trash(self, b: _Bucket) -> int:
-        removed = 0
-        try:
-            while True:  # again if writes filled it past a step while this ran
-                b.trash_count.reset()
-                limits = self.trash_limits
-                removed += await self._run(trash.purge, b.trash, self._clock(), limits, self._guard)
-                if not b.trash_count.past_step(limits):
-                    return removed
-        finally:
-            b.trash_count.purging = False
+        self._trash.added(b, self._run, self._clock)
 
     async def _relieve(self) -> None:
         await self._run(self._space.relieve)
@@ -1502,18 +1441,6 @@ def _drop_rows(conn: sqlite3.Connection, keys: Sequence[str]) -> None:
     BucketIndex.clear_repair(conn, keys)
 
 
-def _copied_part_checksums(src: ObjectMeta, fields: ObjectFields) -> list[str | None]:
-    """Part checksums of a copy: the source's while the algorithm stays; with
-    a recomputed checksum the old part values no longer apply (a single part
-    takes the new whole-object value)."""
-    old, new = src.fields.checksum, fields.checksum
-    if (old.algorithm if old else None) == (new.algorithm if new else None):
-        return [p.checksum for p in src.parts]
-    if new is not None and len(src.parts) == 1 and new.type == "FULL_OBJECT":
-        return [new.value]
-    return [None for _ in src.parts]
-
-
 def _unlink_quietly(path: str) -> None:
     try:
         os.unlink(path)
@@ -1521,30 +1448,5 @@ def _unlink_quietly(path: str) -> None:
         pass
 
 
-def _read_optional(path: str) -> bytes | None:
-    try:
-        return read_file(path)
-    except FileNotFoundError:
-        return None
-
-
 def _part_checksum(fields: ObjectFields) -> str | None:
     return fields.checksum.value if fields.checksum is not None else None
-
-
-def _copy_file(src_dir_fd: int | None, name: str, dst: str, fsync: bool) -> None:
-    sfd = os.open(name, os.O_RDONLY | os.O_CLOEXEC, dir_fd=src_dir_fd)
-    try:
-        dfd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-        try:
-            while True:
-                buf = os.read(sfd, 1 << 20)
-                if not buf:
-                    break
-                write_all(dfd, buf)
-            if fsync:
-                os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    finally:
-        os.close(sfd)

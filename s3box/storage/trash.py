@@ -12,11 +12,15 @@ Blocking (worker threads); no HTTP, no SQLite.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import logging
 import os
 import shutil
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 log = logging.getLogger("s3box.storage.trash")
 
@@ -196,3 +200,56 @@ class TrashCounter:
 
     def reset(self) -> None:
         self.entries = self.bytes = 0
+
+
+class _Bucket(Protocol):
+    trash: str
+    staging_put: str
+    staging_multipart: str
+    trash_count: TrashCounter
+
+
+class TrashKeeper:
+    """Purges of every bucket's trash: by the maintenance pass (with its
+    expiry), and early, in the background, when writes push a bucket's trash
+    past a tenth of a bound since its last purge."""
+
+    def __init__(self, guard: ReadGuard, limits: TrashLimits | None = None) -> None:
+        self.guard = guard
+        self.limits = limits or TrashLimits()
+        self.tasks: set[asyncio.Task[int]] = set()
+
+    def purge_bucket(self, b: _Bucket, now: float, staging_expiry: float, expiry: float) -> int:
+        """The maintenance pass (worker thread): expired staging, then trash by
+        age and bounds. Returns how many directories went."""
+        limits = dataclasses.replace(self.limits, expiry_secs=expiry)
+        b.trash_count.reset()
+        removed = purge_staging((b.staging_put, b.staging_multipart), now, staging_expiry)
+        return removed + purge(b.trash, now, limits, self.guard)
+
+    def added(
+        self,
+        b: _Bucket,
+        run: Callable[..., Awaitable[Any]],
+        clock: Callable[[], float],
+    ) -> None:
+        """After a write that moved directories into trash (event loop)."""
+        if not b.trash_count.due(self.limits):
+            return
+        b.trash_count.purging = True
+        task = asyncio.create_task(self._purge(b, run, clock))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _purge(
+        self, b: _Bucket, run: Callable[..., Awaitable[Any]], clock: Callable[[], float]
+    ) -> int:
+        removed = 0
+        try:
+            while True:  # again if writes filled it past a step while this ran
+                b.trash_count.reset()
+                removed += await run(purge, b.trash, clock(), self.limits, self.guard)
+                if not b.trash_count.past_step(self.limits):
+                    return removed
+        finally:
+            b.trash_count.purging = False

@@ -20,8 +20,8 @@ from .conftest import get, put
 
 
 async def _settle(e: Engine) -> None:
-    while e._trash_purges:
-        await asyncio.gather(*list(e._trash_purges))
+    while e._trash.tasks:
+        await asyncio.gather(*list(e._trash.tasks))
 
 
 def _trash(tmp_path: Path) -> list[str]:
@@ -30,7 +30,7 @@ def _trash(tmp_path: Path) -> list[str]:
 
 def test_trash_is_bounded_by_entries_under_sustained_overwrites(run_engine, tmp_path):
     async def t(e: Engine) -> None:
-        e.trash_limits = trash.TrashLimits(expiry_secs=3600, max_entries=20, max_bytes=1 << 40)
+        e.set_trash_limits(trash.TrashLimits(expiry_secs=3600, max_entries=20, max_bytes=1 << 40))
         for i in range(200):
             await put(e, "hot", str(i).encode())
         await _settle(e)
@@ -41,7 +41,9 @@ def test_trash_is_bounded_by_entries_under_sustained_overwrites(run_engine, tmp_
 
 def test_trash_is_bounded_by_bytes(run_engine, tmp_path):
     async def t(e: Engine) -> None:
-        e.trash_limits = trash.TrashLimits(expiry_secs=3600, max_entries=10**6, max_bytes=64 << 10)
+        e.set_trash_limits(
+            trash.TrashLimits(expiry_secs=3600, max_entries=10**6, max_bytes=64 << 10)
+        )
         for i in range(100):
             await put(e, "hot", bytes([i % 256]) * 8192)
         await _settle(e)
