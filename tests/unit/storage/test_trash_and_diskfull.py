@@ -201,3 +201,25 @@ def test_no_space_errors_are_recognised():
     assert diskfull.is_full(sqlite3.OperationalError("database or disk is full"))
     assert not diskfull.is_full(OSError(errno.EIO, "x"))
     assert not diskfull.is_full(sqlite3.OperationalError("database is locked"))
+
+
+def test_part_file_lost_mid_stream_raises_instead_of_short_data(run_engine, tmp_path):
+    from s3box.storage.errors import DamagedObject
+
+    parts = [b"a" * 300_000, b"b" * 300_000]
+
+    async def t(e: Engine) -> int:
+        await _two_part_object(e, "big", parts)
+        handle = await e.open_object("b", "big", prefetch_limit=0)  # parts checked: present
+        got = 0
+        try:
+            for part in (tmp_path / "buckets" / "b" / "objects").rglob("part.2"):
+                part.unlink()  # by hand, after the headers would have gone out
+            with pytest.raises(DamagedObject):
+                async for chunk in handle.iter_range(0, handle.meta.size - 1):
+                    got += len(chunk)
+        finally:
+            await handle.close()
+        return got
+
+    assert run_engine(t) < sum(map(len, parts))
