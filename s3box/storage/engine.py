@@ -652,7 +652,7 @@ class Engine:
         fsync = self.options.fsync
         if old is not None:
             trash_dir = os.path.join(b.trash, unique_name())
-            b.trash_count.add(old.meta.size)
+            b.trash_count.add(trash_dir, old.meta.size)
             if rename_exchange(staged, old.path):
                 faults.hit("overwrite.after_exchange")
                 try:  # published already: a full disk must not fail the PUT now
@@ -1016,8 +1016,9 @@ class Engine:
         failed: dict[str, Exception] = {}
         for path in paths:
             try:
-                self._space.call(os.rename, path, os.path.join(b.trash, unique_name()))
-                b.trash_count.add()
+                dst = os.path.join(b.trash, unique_name())
+                self._space.call(os.rename, path, dst)
+                b.trash_count.add(dst)
             except FileNotFoundError:
                 pass
             except (OSError, StorageError) as e:
@@ -1298,11 +1299,12 @@ class Engine:
         """Move the upload dir into trash (atomic: it vanishes from listings);
         maintenance deletes it. Its data files are linked from the object."""
         path = multipart.upload_dir(b.staging_multipart, upload_id)
+        dst = os.path.join(b.trash, unique_name())
         try:
-            self._space.call(os.rename, path, os.path.join(b.trash, unique_name()))
+            self._space.call(os.rename, path, dst)
         except FileNotFoundError:
             raise NoSuchUpload(upload_id=upload_id) from None
-        b.trash_count.add()
+        b.trash_count.add(dst)
 
     async def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
         """Discard the upload and its parts. Raises NoSuchUpload."""

@@ -18,6 +18,7 @@ import logging
 import os
 import shutil
 import threading
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -177,29 +178,56 @@ def purge_staging(parents: tuple[str, ...], now: float, expiry: float) -> int:
 
 
 class TrashCounter:
-    """What went into a bucket's trash since its last purge (approximate: bumped
-    from worker threads); the engine purges early once it passes a step."""
+    """The directories this process moved into a bucket's trash, oldest first,
+    with the bytes each held (appended from worker threads: deque appends are
+    atomic), and what arrived since the last purge. Lets a write-triggered
+    purge remove the oldest without listing or stat-ing the whole trash."""
 
     def __init__(self) -> None:
-        self.entries = 0
+        self.recent: deque[tuple[str, int]] = deque()
         self.bytes = 0
+        self.entries_since = 0
+        self.bytes_since = 0
         self.purging = False
 
-    def add(self, size: int = 0) -> None:
-        self.entries += 1
+    def add(self, path: str, size: int = 0) -> None:
+        self.recent.append((path, size))
         self.bytes += size
+        self.entries_since += 1
+        self.bytes_since += size
 
     def past_step(self, limits: TrashLimits) -> bool:
         """A tenth of either bound arrived since the last purge."""
         step_entries = max(1, limits.max_entries // 10)
         step_bytes = max(1, limits.max_bytes // 10)
-        return self.entries >= step_entries or self.bytes >= step_bytes
+        return self.entries_since >= step_entries or self.bytes_since >= step_bytes
 
     def due(self, limits: TrashLimits) -> bool:
         return not self.purging and self.past_step(limits)
 
     def reset(self) -> None:
-        self.entries = self.bytes = 0
+        self.entries_since = self.bytes_since = 0
+
+
+def purge_recent(counter: TrashCounter, limits: TrashLimits, guard: ReadGuard) -> int:
+    """Remove the oldest directories this process trashed until the bucket is
+    within its bounds (worker thread). Held ones stay, at the front; ones
+    already gone (removed by a maintenance pass) are just forgotten."""
+    removed = 0
+    held: list[tuple[str, int]] = []
+    recent = counter.recent
+    while recent and (
+        len(recent) + len(held) > limits.max_entries or counter.bytes > limits.max_bytes
+    ):
+        path, size = recent.popleft()
+        if remove(path, guard):
+            removed += 1
+        elif os.path.lexists(path):
+            held.append((path, size))
+            continue
+        counter.bytes -= size
+    recent.extendleft(reversed(held))
+    return removed
 
 
 class _Bucket(Protocol):
@@ -248,7 +276,7 @@ class TrashKeeper:
         try:
             while True:  # again if writes filled it past a step while this ran
                 b.trash_count.reset()
-                removed += await run(purge, b.trash, clock(), self.limits, self.guard)
+                removed += await run(purge_recent, b.trash_count, self.limits, self.guard)
                 if not b.trash_count.past_step(self.limits):
                     return removed
         finally:
