@@ -19,6 +19,7 @@ from s3box.config import Config, ConfigError, default_config_template, load_conf
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2  # bad configuration or arguments (argparse uses 2 as well)
+EXIT_DATA_DIR = 3  # base_dir cannot be used (not a directory, read-only, no permission)
 
 READY_PATH = "/_s3box/health/ready"
 LOG_LEVELS = ("trace", "debug", "info", "warn", "error")
@@ -107,7 +108,31 @@ def main(argv: list[str] | None = None) -> int:
         return healthcheck(ready_url(config), timeout=args.timeout)
     if args.command == "rebuild-index":
         return rebuild_index(config, args.bucket)
+    problem = data_dir_problem(Path(config.base_dir))
+    if problem is not None:
+        print(f"s3box: base_dir {config.base_dir}: {problem}", file=sys.stderr)
+        return EXIT_DATA_DIR
     return serve(config)
+
+
+def data_dir_problem(base_dir: Path) -> str | None:
+    """Why base_dir cannot hold s3box's data, or None. Creates it (and buckets/)
+    when missing, and proves it writable by creating and removing a file: that
+    catches a read-only mount and missing permission alike (root included,
+    where os.access would say yes)."""
+    buckets = base_dir / "buckets"
+    try:
+        buckets.mkdir(parents=True, exist_ok=True)
+        probe = buckets / f".probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except FileExistsError:
+        return "is not a directory" if not base_dir.is_dir() else "buckets is not a directory"
+    except NotADirectoryError:
+        return "is not a directory (a component of the path is a regular file)"
+    except OSError as err:
+        return f"is not writable: {err.strerror or err}"
+    return None
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:

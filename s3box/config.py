@@ -177,6 +177,24 @@ class MaintenanceConfig:
             minimum=0,
         ),
     )
+    trash_max_entries: int = field(
+        default=10000,
+        metadata=_doc(
+            "Most directories one bucket's trash may hold whatever their age: past it "
+            "the oldest go first (never one a GET still reads). Bounds trash under "
+            "sustained overwrites.",
+            minimum=1,
+        ),
+    )
+    trash_max_bytes: int = field(
+        default=1073741824,
+        metadata=_doc(
+            "Most bytes one bucket's trash may hold (space its removal would free) "
+            "whatever their age: past it the oldest go first. Default 1 GiB. On a full "
+            "disk all trash is removed at once, whatever this says.",
+            minimum=0,
+        ),
+    )
 
 
 @dataclass(frozen=True)

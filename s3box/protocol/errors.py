@@ -74,6 +74,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "TooManyBuckets": 400,
     "UnexpectedContent": 400,
     "XAmzContentSHA256Mismatch": 400,
+    # Not S3 (S3 is never full): MinIO's answer for a full drive, 507 Insufficient Storage.
+    "XMinioStorageFull": 507,
 }
 
 DEFAULT_MESSAGES: dict[str, str] = {
@@ -113,6 +115,9 @@ DEFAULT_MESSAGES: dict[str, str] = {
     "signature you provided. Check your key and signing method.",
     "XAmzContentSHA256Mismatch": "The provided 'x-amz-content-sha256' header does not match "
     "what was computed.",
+    "XMinioStorageFull": "Storage backend has reached its minimum free drive threshold. "
+    "Please delete a few objects to proceed.",
+    "ServiceUnavailable": "Please reduce your request rate.",
 }
 
 

@@ -19,6 +19,7 @@ from s3box.server.logging import BandwidthMeter, run_bandwidth_reporter
 from s3box.server.metrics import Metrics
 from s3box.storage.engine import Engine
 from s3box.storage.maintenance import Maintenance, MaintenancePolicy, PassResult
+from s3box.storage.trash import TrashLimits
 
 log = logging.getLogger("s3box.server.lifecycle")
 bandwidth_log = logging.getLogger("s3box.bandwidth")
@@ -70,6 +71,14 @@ class Lifecycle:
         )
         self._tasks: set[asyncio.Task[None]] = set()
         self._rebuilding: set[str] = set()
+        engine.on_recovery_rebuild = self.watch_rebuild  # a damaged index being rebuilt
+        engine.set_trash_limits(
+            TrashLimits(
+                maintenance.trash_expiry_secs,
+                maintenance.trash_max_entries,
+                maintenance.trash_max_bytes,
+            )
+        )
         for name, help_text in _COUNTERS.items():
             metrics.inc(name, help_text, 0)  # present (at 0) from the first scrape
         metrics.gauge(

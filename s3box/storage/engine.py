@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import errno
-import json
 import os
 import shutil
 import sqlite3
@@ -26,16 +24,20 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from s3box.storage import faults, layout, multipart, resolver
+from s3box.storage import copying, diskfull, faults, layout, multipart, resolver, trash
 from s3box.storage import rebuild as rebuild_mod
+from s3box.storage.bucket import Bucket
 from s3box.storage.cache import CachedObject, MetaCache, RepairSuppression
 from s3box.storage.errors import (
     BucketAlreadyOwnedByYou,
     BucketNotEmpty,
     ConditionalRequestConflict,
+    DamagedObject,
+    IndexUnavailable,
     InvalidArgument,
     NoSuchBucket,
     NoSuchKey,
@@ -52,7 +54,6 @@ from s3box.storage.fsutil import (
     rename_exchange,
     rename_noreplace,
     unique_name,
-    write_all,
     write_file,
 )
 from s3box.storage.index import BucketIndex, Row
@@ -72,7 +73,7 @@ from s3box.storage.meta import (
     bucket_json,
     listed_checksum,
 )
-from s3box.storage.reader import Handle, read_parts
+from s3box.storage.reader import Handle, check_parts, read_parts
 from s3box.storage.resolver import Found
 from s3box.storage.staging import FileStagedWrite
 
@@ -144,44 +145,7 @@ class PartWrite(FileStagedWrite):
         self.part_number = part_number
 
 
-class _Bucket:
-    """Paths and lazily opened index of one bucket, plus the gate that lets
-    delete_bucket wait for in-flight operations."""
-
-    def __init__(self, root: str, name: str, options: EngineOptions) -> None:
-        self.name = name
-        self.root = root
-        self.objects = os.path.join(root, layout.OBJECTS)
-        self.staging_put = os.path.join(root, layout.STAGING_PUT)
-        self.staging_multipart = os.path.join(root, layout.STAGING_MULTIPART)
-        self.trash = os.path.join(root, layout.TRASH)
-        self._options = options
-        self._index: BucketIndex | None = None
-        self._index_lock = threading.Lock()
-        self.info: BucketInfo | None = None  # bucket.json, read once
-        self.active = 0
-        self.idle: asyncio.Event | None = None
-        self.deleting: asyncio.Future[None] | None = None
-
-    def index(self) -> BucketIndex:
-        """The bucket's index, opened on first use (call from a worker thread)."""
-        idx = self._index
-        if idx is not None:
-            return idx
-        with self._index_lock:
-            if self._index is None:
-                self._index = BucketIndex(
-                    os.path.join(self.root, layout.INDEX_FILE),
-                    self._options.sqlite_max_connections,
-                    durable=self._options.fsync,
-                )
-            return self._index
-
-    def close_index(self) -> None:
-        with self._index_lock:
-            if self._index is not None:
-                self._index.close()
-                self._index = None
+_Bucket = Bucket
 
 
 def _row_of(meta: ObjectMeta) -> Row:
@@ -245,6 +209,13 @@ class Engine:
         self._repaired = RepairSuppression(self.options.sqlite_repair_cache_capacity)
         self._buckets: dict[str, _Bucket] = {}
         self._rebuilds: dict[str, tuple[asyncio.Task[None], threading.Event]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._guard = trash.ReadGuard()  # directories being read: purges skip them
+        self._space = diskfull.SpaceRelief(self._buckets_dir, self._guard)
+        self._trash = trash.TrashKeeper(self._guard)  # limits: from the maintenance config
+        self._recoveries: set[asyncio.Task[None]] = set()
+        # Told the bucket of each rebuild the engine starts by itself (metrics).
+        self.on_recovery_rebuild: Callable[[str], None] | None = None
 
     # ---- plumbing ----
     def _run(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
@@ -259,7 +230,7 @@ class Engine:
         root = os.path.join(self._buckets_dir, name)
         if not os.path.isfile(os.path.join(root, layout.BUCKET_JSON)):
             raise NoSuchBucket(bucket=name)
-        b = self._buckets[name] = _Bucket(root, name, self.options)
+        b = self._buckets[name] = _Bucket(root, name, self.options, self._index_trouble)
         return b
 
     async def _enter(self, name: str) -> _Bucket:
@@ -288,13 +259,49 @@ class Engine:
     async def start(self) -> None:
         """Create base_dir/buckets if missing, open indexes lazily, and process
         every visibility-repair row of every bucket (startup repair)."""
+        self._loop = asyncio.get_running_loop()
         await self._run(os.makedirs, self._buckets_dir, 0o755, True)
         for info in await self.list_buckets():
             b = self._bucket(info.name)
-            await self._run(self._repair_all_sync, b, None)
+            try:
+                await self._run(self._repair_all_sync, b, None)
+            except IndexUnavailable:
+                pass  # damaged index: set aside and rebuilt in the background
+
+    def _index_trouble(self, b: _Bucket) -> None:
+        """Bucket.notify, from any thread: its index is damaged or incomplete."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._schedule_recovery, b)
+
+    def _schedule_recovery(self, b: _Bucket) -> None:
+        if self._loop is None or self._buckets.get(b.name) is not b:
+            return
+        task = asyncio.create_task(self._recover_index(b))
+        self._recoveries.add(task)
+        task.add_done_callback(self._recoveries.discard)
+
+    async def _recover_index(self, b: _Bucket) -> None:
+        """Replace a damaged index by a fresh one and rebuild it from objects/
+        (this bucket only; the others never notice)."""
+        while b.name in self._rebuilds:
+            await self.wait_rebuild(b.name)
+        if b.damaged:
+            await self._run(b.replace_damaged_index)
+        if b.incomplete and b.name not in self._rebuilds and self._loop is not None:
+            try:
+                await self.start_rebuild(b.name)
+            except NoSuchBucket:
+                return
+            if self.on_recovery_rebuild is not None:
+                self.on_recovery_rebuild(b.name)
 
     async def close(self) -> None:
         """Wait for in-flight engine work, close SQLite connections and threads."""
+        self._loop = None  # no new recoveries
+        for _, cancel in list(self._rebuilds.values()):
+            cancel.set()
+        await asyncio.gather(*list(self._recoveries), *self._trash.tasks, return_exceptions=True)
         for task, cancel in list(self._rebuilds.values()):
             cancel.set()
             await asyncio.gather(task, return_exceptions=True)
@@ -330,7 +337,7 @@ class Engine:
         """Raises BucketAlreadyOwnedByYou if it exists."""
         if bucket in self._buckets:
             raise BucketAlreadyOwnedByYou(bucket=bucket)
-        return await self._run(self._create_bucket_sync, bucket)
+        return await self._run(self._space.call, self._create_bucket_sync, bucket)
 
     def _create_bucket_sync(self, bucket: str) -> BucketInfo:
         """Build the complete bucket directory under a dot-name (never a valid
@@ -398,7 +405,7 @@ class Engine:
 
     def _delete_bucket_sync(self, b: _Bucket) -> None:
         self._repair_all_sync(b, None)
-        idx = b.index()
+        idx = b.listing_index()
         while True:
             keys = idx.keys_from("", 100)
             if not keys:
@@ -438,7 +445,7 @@ class Engine:
     def _list_sync(
         self, b: _Bucket, prefix: str, delimiter: str, marker: str, max_keys: int
     ) -> ListPage:
-        return b.index().list_objects(prefix, delimiter, marker, max_keys)
+        return b.listing_index().list_objects(prefix, delimiter, marker, max_keys)
 
     # ---- objects: writing ----
     async def open_put(self, bucket: str, key: str, hashers: Sequence[Hasher] = ()) -> StagedWrite:
@@ -455,6 +462,7 @@ class Engine:
             hashers=hashers,
             buffer_size=self.options.buffer_size,
             fsync=self.options.fsync,
+            on_full=self._space.relieve,
         )
 
     def _open_staging_sync(self, b: _Bucket) -> tuple[str, int]:
@@ -493,7 +501,16 @@ class Engine:
                     seq=old.seq + 1 if old else 1,
                 )
 
-            return await self._publish(staged.bucket, staged.key, staged.dir_path, make, condition)
+            meta_path = os.path.join(staged.dir_path, layout.META_JSON)
+
+            async def relieve() -> None:  # then publish again (the body is staged)
+                await self._relieve()
+                await self._run(_unlink_quietly, meta_path)
+
+            return await diskfull.retrying(
+                relieve,
+                lambda: self._publish(staged.bucket, staged.key, staged.dir_path, make, condition),
+            )
         except BaseException:
             await staged.abort()
             raise
@@ -535,7 +552,9 @@ class Engine:
                 raise
             return path
 
-        return await self._publish(bucket, key, None, make, condition, stage=stage)
+        return await diskfull.retrying(
+            self._relieve, lambda: self._publish(bucket, key, None, make, condition, stage=stage)
+        )
 
     async def _publish(
         self,
@@ -560,6 +579,7 @@ class Engine:
                 )
                 self._cache.set(ck, CachedObject(pub.meta, pub.path, pub.ino))
                 self._repaired.discard(ck)
+                self._trash_added(b)
                 return pub.meta
         finally:
             self._leave(b)
@@ -616,7 +636,8 @@ class Engine:
             faults.hit("publish.before_ack")
             return _Published(meta, live, ino)
         finally:
-            if staged_dir is not None:
+            # A caller-owned staging dir (publish_put) stays for its retry or abort.
+            if staged_dir is not None and stage is not None:
                 shutil.rmtree(staged_dir, ignore_errors=True)
 
     def _swap_in(self, b: _Bucket, leaf: str, h: str, staged: str, old: Found | None) -> str:
@@ -630,17 +651,21 @@ class Engine:
         processed; see docs/storage.md)."""
         fsync = self.options.fsync
         if old is not None:
-            trash = os.path.join(b.trash, unique_name())
+            trash_dir = os.path.join(b.trash, unique_name())
+            b.trash_count.add(trash_dir, old.meta.size)
             if rename_exchange(staged, old.path):
                 faults.hit("overwrite.after_exchange")
-                os.rename(staged, trash)
+                try:  # published already: a full disk must not fail the PUT now
+                    self._space.call(os.rename, staged, trash_dir)
+                except StorageError:
+                    trash.remove(staged, self._guard)
             else:
-                os.rename(old.path, trash)
+                os.rename(old.path, trash_dir)
                 faults.hit("overwrite.fallback_after_trash")
                 try:
                     os.rename(staged, old.path)
                 except BaseException:
-                    os.rename(trash, old.path)  # put the old object back
+                    os.rename(trash_dir, old.path)  # put the old object back
                     raise
             if fsync:
                 fsync_dir(leaf)
@@ -684,13 +709,23 @@ class Engine:
         return found.meta
 
     def _lookup_sync(self, b: _Bucket, key: str, keep_fd: bool) -> tuple[Found | None, bool]:
-        """Find the key in objects/ and say whether the index row agrees."""
-        found = self._find(b, key, keep_fd=keep_fd)
+        """Find the key in objects/ and say whether the index row agrees. With
+        keep_fd the directory is held (ReadGuard) until _close_found."""
+        for _ in range(3):
+            found = self._find(b, key, keep_fd=keep_fd)
+            if found is None or found.fd is None:
+                break
+            found.hold = self._guard.hold(found.fd)
+            if found.hold is not None:
+                break
+            found.close()  # moved to trash and purged meanwhile: look again
         try:
+            if found is not None:
+                check_parts(found.meta, found.path, found.fd)
             row = b.index().get(key)
         except BaseException:
             if found is not None:
-                found.close()
+                self._close_found(found)
             raise
         if found is None:
             return None, row is None
@@ -760,6 +795,11 @@ class Engine:
         finally:
             self._leave(b)
 
+    def _close_found(self, found: Found) -> None:
+        self._guard.release(found.hold)  # type: ignore[arg-type]
+        found.hold = None
+        found.close()
+
     async def open_object(
         self, bucket: str, key: str, *, prefetch_limit: int = 256 * 1024
     ) -> ObjectHandle:
@@ -772,19 +812,28 @@ class Engine:
             if cached is not None:
                 got = await self._run(self._open_cached_sync, cached, prefetch_limit)
                 if got is not None:
-                    return Handle(self._bulk, self.options.buffer_size, got[0], got[1], got[2])
+                    meta, fd, data, held = got
+                    release = None if fd is None else partial(self._guard.release, held)
+                    return Handle(self._bulk, self.options.buffer_size, meta, fd, data, release)
             token = self._cache.token()
             found, agrees, data = await self._run(self._open_sync, b, key, prefetch_limit)
             await self._after_lookup(b, key, found, agrees, token)
+        except DamagedObject:
+            self._cache.invalidate(ck)  # so that HEAD answers like this GET
+            raise
         finally:
             self._leave(b)
         if found is None:
             raise NoSuchKey(key=key)
-        return Handle(self._bulk, self.options.buffer_size, found.meta, found.fd, data)
+        release = None if found.fd is None else partial(self._close_hold, found)
+        return Handle(self._bulk, self.options.buffer_size, found.meta, found.fd, data, release)
+
+    def _close_hold(self, found: Found) -> None:
+        self._guard.release(found.hold)  # type: ignore[arg-type]
 
     def _open_cached_sync(
         self, cached: CachedObject, prefetch_limit: int
-    ) -> tuple[ObjectMeta, int | None, bytes | None] | None:
+    ) -> tuple[ObjectMeta, int | None, bytes | None, Any] | None:
         """Open the directory the cache names, if it is still that directory
         (same inode): no SQLite, no meta.json. None: fall back to a lookup."""
         try:
@@ -796,13 +845,18 @@ class Engine:
                 os.close(fd)
                 return None
             if cached.meta.size <= prefetch_limit:
-                data = read_parts(fd, cached.meta)
+                data = read_parts(fd, cached.meta, cached.path)
                 os.close(fd)
-                return cached.meta, None, data
+                return cached.meta, None, data, None
+            check_parts(cached.meta, cached.path, fd)
+            held = self._guard.hold(fd)
         except BaseException:
             os.close(fd)
             raise
-        return cached.meta, fd, None
+        if held is None:  # purged from trash meanwhile: look the key up
+            os.close(fd)
+            return None
+        return cached.meta, fd, None, held
 
     def _open_sync(
         self, b: _Bucket, key: str, prefetch_limit: int
@@ -812,9 +866,9 @@ class Engine:
             return found, agrees, None
         assert found.fd is not None
         try:
-            data = read_parts(found.fd, found.meta)
+            data = read_parts(found.fd, found.meta, found.path)
         finally:
-            found.close()
+            self._close_found(found)
         return found, agrees, data
 
     # ---- objects: deleting ----
@@ -827,9 +881,12 @@ class Engine:
         try:
             async with self._locks.hold(ck):
                 hint = self._cache.get(ck)
-                err = await self._run(self._delete_one_sync, b, key, hint, if_match)
+                err = await self._run(
+                    self._space.call, self._delete_one_sync, b, key, hint, if_match
+                )
                 self._cache.invalidate(ck)
                 self._repaired.discard(ck)
+                self._trash_added(b)
         finally:
             self._leave(b)
         if err is not None:
@@ -881,7 +938,9 @@ class Engine:
                 hints = [self._cache.get(ck) for ck in cks]
                 idx = await self._run(b.index)
                 now = self._clock()
-                await self._run(idx.write, lambda c: _drop_rows_with_repair(c, unique, now))
+                await self._run(
+                    self._space.call, idx.write, lambda c: _drop_rows_with_repair(c, unique, now)
+                )
                 n = max(1, min(self._delete_parallelism, len(unique) // 128))
                 chunks = [
                     (unique[i::n], hints[i::n]) for i in range(n)
@@ -897,6 +956,7 @@ class Engine:
                 for ck in cks:
                     self._cache.invalidate(ck)
                     self._repaired.discard(ck)
+                self._trash_added(b)
         finally:
             self._leave(b)
         out: list[DeleteResult] = []
@@ -950,16 +1010,18 @@ class Engine:
         f = self._found_from_hint(hint) or self._find(b, key)
         return f.path if f is not None else None
 
-    def _trash_dirs(self, b: _Bucket, paths: Sequence[str]) -> dict[str, OSError]:
+    def _trash_dirs(self, b: _Bucket, paths: Sequence[str]) -> dict[str, Exception]:
         """Rename each live directory into trash/<id> (atomic per object).
         Returns the paths that failed; a path already gone counts as done."""
-        failed: dict[str, OSError] = {}
+        failed: dict[str, Exception] = {}
         for path in paths:
             try:
-                os.rename(path, os.path.join(b.trash, unique_name()))
+                dst = os.path.join(b.trash, unique_name())
+                self._space.call(os.rename, path, dst)
+                b.trash_count.add(dst)
             except FileNotFoundError:
                 pass
-            except OSError as e:
+            except (OSError, StorageError) as e:
                 failed[path] = e
         if self.options.fsync and paths:
             for d in {os.path.dirname(p) for p in paths}:
@@ -1005,10 +1067,10 @@ class Engine:
                 new_fields = fields(smeta)
             else:
                 new_fields = fields if fields is not None else smeta.fields
-            part_sums = _copied_part_checksums(smeta, new_fields)
+            part_sums = copying.copied_part_checksums(smeta, new_fields)
 
             def stage(b: _Bucket) -> str:
-                return self._link_parts_sync(b, src)
+                return copying.link_parts(b.staging_put, b.name, src, self.options.fsync)
 
             def make(old: ObjectMeta | None, now: float) -> ObjectMeta:
                 if in_place and old is None:
@@ -1028,9 +1090,12 @@ class Engine:
                     seq=old.seq + 1 if old else 1,
                 )
 
-            return await self._publish(dst_bucket, dst_key, None, make, condition, stage=stage)
+            return await diskfull.retrying(
+                self._relieve,
+                lambda: self._publish(dst_bucket, dst_key, None, make, condition, stage=stage),
+            )
         finally:
-            await self._run(src.close)
+            await self._run(self._close_found, src)
 
     async def put_object_tagging(self, bucket: str, key: str, tags: dict[str, str]) -> ObjectMeta:
         """Replace an object's tags (empty: remove them) without rewriting its
@@ -1055,55 +1120,17 @@ class Engine:
         """The bucket's tags, or None when it has none. Raises NoSuchBucket."""
         b = await self._enter(bucket)
         try:
-            raw = await self._run(_read_optional, os.path.join(b.root, layout.BUCKET_TAGGING))
+            return await self._run(b.read_tagging)
         finally:
             self._leave(b)
-        return None if raw is None else dict(json.loads(raw))
 
     async def put_bucket_tagging(self, bucket: str, tags: dict[str, str] | None) -> None:
         """Replace the bucket's tags atomically; None removes them."""
         b = await self._enter(bucket)
         try:
-            await self._run(self._write_bucket_tagging_sync, b, tags)
+            await self._run(self._space.call, b.write_tagging, tags, self.options.fsync)
         finally:
             self._leave(b)
-
-    def _write_bucket_tagging_sync(self, b: _Bucket, tags: dict[str, str] | None) -> None:
-        path = os.path.join(b.root, layout.BUCKET_TAGGING)
-        if tags is None:
-            try:
-                os.unlink(path)
-            except FileNotFoundError:
-                pass
-        else:
-            tmp = os.path.join(b.root, f".{layout.BUCKET_TAGGING}.{new_id()}")
-            data = json.dumps(tags, ensure_ascii=False).encode("utf-8")
-            write_file(tmp, data, fsync=self.options.fsync)
-            os.replace(tmp, path)
-        if self.options.fsync:
-            fsync_dir(b.root)
-
-    def _link_parts_sync(self, b: _Bucket, src: Found) -> str:
-        """A staging dir holding hard links to the source's part files, taken
-        relative to the source's open dir fd (so it is exactly that version)."""
-        path = os.path.join(b.staging_put, unique_name())
-        try:
-            os.mkdir(path)
-        except FileNotFoundError:
-            raise NoSuchBucket(bucket=b.name) from None
-        try:
-            for part in src.meta.parts:
-                name = layout.part_name(part.number)
-                try:
-                    os.link(name, os.path.join(path, name), src_dir_fd=src.fd)
-                except OSError as e:
-                    if e.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
-                        raise
-                    _copy_file(src.fd, name, os.path.join(path, name), self.options.fsync)
-        except BaseException:
-            shutil.rmtree(path, ignore_errors=True)
-            raise
-        return path
 
     # ---- multipart uploads ----
     async def create_multipart_upload(self, bucket: str, key: str, fields: ObjectFields) -> str:
@@ -1111,6 +1138,7 @@ class Engine:
         b = await self._enter(bucket)
         try:
             return await self._run(
+                self._space.call,
                 multipart.create,
                 b.staging_multipart,
                 key,
@@ -1145,6 +1173,7 @@ class Engine:
             hashers=hashers,
             buffer_size=self.options.buffer_size,
             fsync=self.options.fsync,
+            on_full=self._space.relieve,
             owns_dir=False,
             upload_id=upload_id,
             part_number=part_number,
@@ -1176,7 +1205,7 @@ class Engine:
             )
             b = self._bucket(staged.bucket)
             async with self._locks.hold(("upload", staged.bucket, staged.upload_id)):
-                await self._run(self._commit_part_sync, b, staged, part)
+                await self._run(self._space.call, self._commit_part_sync, b, staged, part)
             return part
         except BaseException:
             await staged.abort()
@@ -1257,7 +1286,10 @@ class Engine:
             )
 
         async with self._locks.hold(ulock):
-            meta = await self._publish(bucket, key, None, make, condition, stage=stage)
+            meta = await diskfull.retrying(
+                self._relieve,
+                lambda: self._publish(bucket, key, None, make, condition, stage=stage),
+            )
             faults.hit("complete.before_retire")
             b = self._bucket(bucket)
             await self._run(self._retire_upload_sync, b, upload_id)
@@ -1267,10 +1299,12 @@ class Engine:
         """Move the upload dir into trash (atomic: it vanishes from listings);
         maintenance deletes it. Its data files are linked from the object."""
         path = multipart.upload_dir(b.staging_multipart, upload_id)
+        dst = os.path.join(b.trash, unique_name())
         try:
-            os.rename(path, os.path.join(b.trash, unique_name()))
+            self._space.call(os.rename, path, dst)
         except FileNotFoundError:
             raise NoSuchUpload(upload_id=upload_id) from None
+        b.trash_count.add(dst)
 
     async def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
         """Discard the upload and its parts. Raises NoSuchUpload."""
@@ -1315,8 +1349,11 @@ class Engine:
             # The walker blocks on write_batch, which needs an engine worker:
             # run it outside the engine's pool so rebuilds can never starve it.
             await asyncio.to_thread(self._rebuild_sync, b, cancel, write_batch)
+            await self._run(b.index_rebuilt)
         except rebuild_mod.Cancelled:
             pass
+        except IndexUnavailable as exc:  # damage found meanwhile: recovery restarts it
+            rebuild_mod.log.warning("rebuild %s stopped: %s", b.name, exc)
         except Exception:
             rebuild_mod.log.exception("rebuild %s failed", b.name)
         finally:
@@ -1381,37 +1418,17 @@ class Engine:
             self._leave(b)
 
     def _purge_sync(self, b: _Bucket, staging_expiry: float, trash_expiry: float) -> int:
-        now = self._clock()
-        removed = 0
-        for parent, expiry in (
-            (b.staging_put, staging_expiry),
-            (b.staging_multipart, staging_expiry),
-            (b.trash, trash_expiry),
-        ):
-            try:
-                entries = list(os.scandir(parent))
-            except FileNotFoundError:
-                continue
-            for entry in entries:
-                try:
-                    idle = now - _last_activity(entry.path)
-                except FileNotFoundError:
-                    continue
-                if idle > expiry:
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                    removed += 1
-        return removed
+        return self._trash.purge_bucket(b, self._clock(), staging_expiry, trash_expiry)
 
+    def set_trash_limits(self, limits: trash.TrashLimits) -> None:
+        """Bounds of every bucket's trash (the maintenance config)."""
+        self._trash.limits = limits
 
-def _last_activity(path: str) -> float:
-    """Newest mtime of a staging/trash dir and its direct children."""
-    newest = os.stat(path).st_mtime
-    for entry in os.scandir(path):
-        try:
-            newest = max(newest, entry.stat(follow_symlinks=False).st_mtime)
-        except FileNotFoundError:
-            pass
-    return newest
+    def _trash_added(self, b: _Bucket) -> None:
+        self._trash.added(b, self._run, self._clock)
+
+    async def _relieve(self) -> None:
+        await self._run(self._space.relieve)
 
 
 def _drop_rows_with_repair(conn: sqlite3.Connection, keys: Sequence[str], now: float) -> None:
@@ -1426,42 +1443,12 @@ def _drop_rows(conn: sqlite3.Connection, keys: Sequence[str]) -> None:
     BucketIndex.clear_repair(conn, keys)
 
 
-def _copied_part_checksums(src: ObjectMeta, fields: ObjectFields) -> list[str | None]:
-    """Part checksums of a copy: the source's while the algorithm stays; with
-    a recomputed checksum the old part values no longer apply (a single part
-    takes the new whole-object value)."""
-    old, new = src.fields.checksum, fields.checksum
-    if (old.algorithm if old else None) == (new.algorithm if new else None):
-        return [p.checksum for p in src.parts]
-    if new is not None and len(src.parts) == 1 and new.type == "FULL_OBJECT":
-        return [new.value]
-    return [None for _ in src.parts]
-
-
-def _read_optional(path: str) -> bytes | None:
+def _unlink_quietly(path: str) -> None:
     try:
-        return read_file(path)
+        os.unlink(path)
     except FileNotFoundError:
-        return None
+        pass
 
 
 def _part_checksum(fields: ObjectFields) -> str | None:
     return fields.checksum.value if fields.checksum is not None else None
-
-
-def _copy_file(src_dir_fd: int | None, name: str, dst: str, fsync: bool) -> None:
-    sfd = os.open(name, os.O_RDONLY | os.O_CLOEXEC, dir_fd=src_dir_fd)
-    try:
-        dfd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-        try:
-            while True:
-                buf = os.read(sfd, 1 << 20)
-                if not buf:
-                    break
-                write_all(dfd, buf)
-            if fsync:
-                os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    finally:
-        os.close(sfd)

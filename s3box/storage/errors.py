@@ -71,3 +71,27 @@ class InvalidStorageState(StorageError):
 
 class InvalidArgument(StorageError):
     code = "InvalidArgument"
+
+
+class IndexUnavailable(StorageError):
+    """The bucket's index was found damaged (or incomplete) and is being
+    rebuilt from objects/: listings would be incomplete, so they wait.
+    S3's 503 ServiceUnavailable: SDKs retry it with backoff."""
+
+    code = "ServiceUnavailable"
+
+
+class DamagedObject(StorageError):
+    """A part file of the object is missing or shorter than meta.json says:
+    the object cannot be served whole. 503, like MinIO's "unable to
+    reconstruct data" (XMinioReadQuorum); never a 200 with a short body."""
+
+    code = "ServiceUnavailable"
+
+
+class StorageFull(StorageError):
+    """A write failed for lack of space (ENOSPC, EDQUOT, SQLITE_FULL) even
+    after the trash was purged. MinIO's 507 XMinioStorageFull: S3 itself
+    is never full, so it has no code for this."""
+
+    code = "XMinioStorageFull"

@@ -123,8 +123,14 @@ def write_file(path: str, data: bytes, *, fsync: bool = False, dir_fd: int | Non
         write_all(fd, data)
         if fsync:
             os.fsync(fd)
-    finally:
+    except BaseException:
         os.close(fd)
+        try:  # never leave a partial file (a full disk, for one)
+            os.unlink(path, dir_fd=dir_fd)
+        except FileNotFoundError:
+            pass
+        raise
+    os.close(fd)
 
 
 def read_file(path: str, *, dir_fd: int | None = None) -> bytes:

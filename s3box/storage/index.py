@@ -84,6 +84,9 @@ class BucketIndex:
         self._reader_count = 0
         self._reader_cond = threading.Condition()
         self._closed = False
+        # Called with every SQLite error a read or write raises (the bucket uses
+        # it to notice a damaged file and start a rebuild); it may raise instead.
+        self.on_error: Callable[[sqlite3.DatabaseError], None] | None = None
         self._writer = self._connect()
         for stmt in _SCHEMA:
             self._writer.execute(stmt)
@@ -135,6 +138,10 @@ class BucketIndex:
                 raise
         try:
             yield conn
+        except sqlite3.DatabaseError as exc:
+            if self.on_error is not None:
+                self.on_error(exc)
+            raise
         finally:
             with self._reader_cond:
                 if self._closed:
@@ -159,6 +166,8 @@ class BucketIndex:
                     batch, self._pending = self._pending, []
                 self._run_batch(batch)
         if op.error is not None:
+            if isinstance(op.error, sqlite3.DatabaseError) and self.on_error is not None:
+                self.on_error(op.error)
             raise op.error
         return op.result
 

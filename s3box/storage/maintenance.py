@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from s3box.storage.engine import Engine
-from s3box.storage.errors import NoSuchBucket
+from s3box.storage.errors import IndexUnavailable, NoSuchBucket
 
 log = logging.getLogger("s3box.storage.maintenance")
 
@@ -78,6 +78,9 @@ class Maintenance:
             try:
                 result = await self.maintain_bucket(info.name)
             except NoSuchBucket:
+                continue
+            except IndexUnavailable as exc:  # being set aside and rebuilt: next pass
+                log.warning("maintenance of bucket %s skipped: %s", info.name, exc)
                 continue
             except Exception:
                 log.exception("maintenance of bucket %s failed", info.name)

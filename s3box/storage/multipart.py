@@ -44,7 +44,11 @@ def create(staging_multipart: str, key: str, fields: ObjectFields, now: float, f
     path = os.path.join(staging_multipart, upload_id)
     os.mkdir(path)
     info = UploadInfo(upload_id=upload_id, key=key, initiated=now, fields=fields)
-    write_file(os.path.join(path, UPLOAD_JSON), info.to_json(), fsync=fsync)
+    try:
+        write_file(os.path.join(path, UPLOAD_JSON), info.to_json(), fsync=fsync)
+    except BaseException:
+        os.rmdir(path)  # write_file removed its partial file
+        raise
     if fsync:
         fsync_dir(path)
         fsync_dir(staging_multipart)

@@ -10,13 +10,52 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
 
 from s3box.storage import layout
-from s3box.storage.errors import InvalidStorageState
+from s3box.storage.errors import DamagedObject, InvalidStorageState
 from s3box.storage.meta import ObjectMeta
+
+log = logging.getLogger("s3box.storage.reader")
+
+
+def damaged(meta: ObjectMeta, where: str, number: int, problem: str) -> DamagedObject:
+    """Log a damaged part file (WARNING, with its path) and make the error the
+    client gets: 503, never a 200 with a short body."""
+    log.warning(
+        "object %r: part file %s is %s; answering 503 until it is restored or the "
+        "object is overwritten or deleted",
+        meta.key,
+        os.path.join(where, layout.part_name(number)),
+        problem,
+    )
+    return DamagedObject(
+        "The object's data is damaged on the server (a part file is missing or "
+        "truncated) and cannot be read.",
+        key=meta.key,
+    )
+
+
+def check_parts(meta: ObjectMeta, where: str, dir_fd: int | None = None) -> None:
+    """Before any header is sent: every part file exists and holds at least
+    the bytes meta.json promises. `where` is the directory's path (for the log
+    and, without dir_fd, for the stat)."""
+    for part in meta.parts:
+        if part.size == 0:
+            continue
+        name = layout.part_name(part.number)
+        try:
+            if dir_fd is None:
+                size = os.stat(os.path.join(where, name)).st_size
+            else:
+                size = os.stat(name, dir_fd=dir_fd).st_size
+        except FileNotFoundError:
+            raise damaged(meta, where, part.number, "missing") from None
+        if size < part.size:
+            raise damaged(meta, where, part.number, f"truncated ({size} of {part.size} bytes)")
 
 
 class Handle:
@@ -31,8 +70,10 @@ class Handle:
         meta: ObjectMeta,
         dir_fd: int | None,
         data: bytes | None,
+        release: Callable[[], None] | None = None,
     ) -> None:
         self.meta = meta
+        self._release = release  # lets trash purges remove the directory again
         self.data = data
         self._executor = executor
         self._buffer_size = buffer_size
@@ -87,8 +128,13 @@ class Handle:
             if take <= 0:
                 i += 1
                 continue
-            fd = self._part_fd(part.number)
-            got = _pread_exact(fd, take, within)
+            try:
+                fd = self._part_fd(part.number)
+                got = _pread_exact(fd, take, within)
+            except (FileNotFoundError, InvalidStorageState):
+                # Found mid-stream (the headers are out): the server must cut the
+                # connection rather than send a short body.
+                raise damaged(self.meta, "(open object)", part.number, "unreadable") from None
             out.append(got)
             pos += take
             n -= take
@@ -126,6 +172,9 @@ class Handle:
         if self._dir_fd is not None:
             os.close(self._dir_fd)
             self._dir_fd = None
+        if self._release is not None:
+            self._release()
+            self._release = None
 
 
 def _pread_exact(fd: int, n: int, offset: int) -> bytes:
@@ -143,15 +192,21 @@ def _pread_exact(fd: int, n: int, offset: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_parts(dir_fd: int, meta: ObjectMeta) -> bytes:
-    """The whole body of a small object (worker thread)."""
+def read_parts(dir_fd: int, meta: ObjectMeta, where: str = "") -> bytes:
+    """The whole body of a small object (worker thread). Raises DamagedObject
+    for a missing or short part file."""
     chunks: list[bytes] = []
     for part in meta.parts:
         if part.size == 0:
             continue
-        fd = os.open(layout.part_name(part.number), os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd)
+        try:
+            fd = os.open(layout.part_name(part.number), os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd)
+        except FileNotFoundError:
+            raise damaged(meta, where, part.number, "missing") from None
         try:
             chunks.append(_pread_exact(fd, part.size, 0))
+        except InvalidStorageState:
+            raise damaged(meta, where, part.number, "truncated") from None
         finally:
             os.close(fd)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from s3box.storage import faults, layout
+from s3box.storage import faults, index_repair, layout
 from s3box.storage.errors import NoSuchBucket
 from s3box.storage.fsutil import read_file
 from s3box.storage.index import BucketIndex
@@ -311,12 +311,37 @@ def rebuild(
 
 
 def rebuild_index_offline(base_dir: Path, bucket: str) -> int:
-    """Rebuild one bucket's index while no server runs (the CLI command)."""
+    """Rebuild one bucket's index while no server runs (the CLI command). A
+    damaged index (garbage, truncated, missing tables) is set aside first, or
+    when the rebuild trips over it, and a fresh one is built."""
     root = os.path.join(base_dir, "buckets", bucket)
     if bucket.startswith(".") or not os.path.isfile(os.path.join(root, layout.BUCKET_JSON)):
         raise NoSuchBucket(f"no such bucket: {bucket}")
-    index = BucketIndex(os.path.join(root, layout.INDEX_FILE), 2)
+    objects = os.path.join(root, layout.OBJECTS)
+    index, _ = index_repair.open_index(root, _open_offline)
+    index_repair.mark_incomplete(root)
     try:
-        return rebuild(index, os.path.join(root, layout.OBJECTS), bucket)
+        try:
+            count = rebuild(index, objects, bucket)
+        except Exception as exc:
+            if not index_repair.is_damage(exc):
+                raise
+            _close_quietly(index)
+            index_repair.set_aside(os.path.join(root, layout.INDEX_FILE), exc)
+            index = _open_offline(os.path.join(root, layout.INDEX_FILE))
+            count = rebuild(index, objects, bucket)
     finally:
+        _close_quietly(index)
+    index_repair.mark_complete(root)
+    return count
+
+
+def _open_offline(path: str) -> BucketIndex:
+    return BucketIndex(path, 2)
+
+
+def _close_quietly(index: BucketIndex) -> None:
+    try:
         index.close()
+    except sqlite3.Error:
+        pass

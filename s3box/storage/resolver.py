@@ -27,6 +27,7 @@ class Found:
     meta: ObjectMeta
     ino: int
     fd: int | None = None
+    hold: object = None  # the engine's ReadGuard token while fd is read from
 
     def close(self) -> None:
         if self.fd is not None:

@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
 from typing import Any, Protocol
 
+from s3box.storage import diskfull
 from s3box.storage.fsutil import pwrite_all
 from s3box.storage.meta import StagedResult
 
@@ -58,6 +59,7 @@ class FileStagedWrite:
         buffer_size: int = 1024 * 1024,
         fsync: bool = False,
         owns_dir: bool = True,
+        on_full: Callable[[], None] | None = None,
     ) -> None:
         self.bucket = bucket
         self.key = key
@@ -70,6 +72,8 @@ class FileStagedWrite:
         self._buffer_size = buffer_size
         self._fsync = fsync
         self._owns_dir = owns_dir
+        # Frees space (the trash) when a write finds none.
+        self._on_full = on_full or diskfull.no_relief
         self._buf = bytearray()
         self._size = 0
         self._inflight: asyncio.Future[Any] | None = None
@@ -117,14 +121,19 @@ class FileStagedWrite:
             half = (n // 2) & ~4095  # page-aligned boundary between the two writes
             view = memoryview(chunk)
             tasks = [
-                self._run(pwrite_all, fd, view[:half], offset),
-                self._run(pwrite_all, fd, view[half:], offset + half),
+                self._run(self._pwrite, fd, view[:half], offset),
+                self._run(self._pwrite, fd, view[half:], offset + half),
             ]
         else:
-            tasks = [self._run(pwrite_all, fd, chunk, offset)]
+            tasks = [self._run(self._pwrite, fd, chunk, offset)]
         tasks.append(self._run(self._md5.update, chunk))
         tasks.extend(self._run(h.update, chunk) for h in self._hashers)
         self._inflight = asyncio.gather(*tasks)
+
+    def _pwrite(self, fd: int, data: bytes | bytearray | memoryview, offset: int) -> None:
+        """pwrite_all; on a full disk free the trash and write the chunk again
+        (it is still in memory), then StorageFull (worker thread)."""
+        diskfull.call(self._on_full, pwrite_all, fd, data, offset)
 
     async def _wait_inflight(self) -> None:
         if self._inflight is not None:
@@ -143,7 +152,12 @@ class FileStagedWrite:
         self._uncount()
         fd, self._fd = self._fd, None
         assert fd is not None
-        await self._run(_close, fd, self._fsync)
+        try:
+            await self._run(_close, fd, self._fsync)
+        except OSError as exc:
+            if diskfull.is_full(exc):
+                raise diskfull.full_error(exc) from exc
+            raise
         self._result = StagedResult(size=self._size, md5_hex=self._md5.hexdigest())
         return self._result
 

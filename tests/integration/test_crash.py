@@ -17,6 +17,7 @@ import http.client
 import os
 import random
 import re
+import sqlite3
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -315,7 +316,7 @@ def _body_of(i: int) -> bytes:
     return f"object {i}\n".encode() * (1 + i % 7)
 
 
-def _objects_on_disk_without_index(data_dir: Path, count: int) -> None:
+def _objects_on_disk_with_emptied_index(data_dir: Path, count: int) -> None:
     async def main() -> None:
         engine = Engine(data_dir)
         await engine.start()
@@ -326,10 +327,12 @@ def _objects_on_disk_without_index(data_dir: Path, count: int) -> None:
         await engine.close()
 
     asyncio.run(main())
-    root = data_dir / "buckets" / BUCKET
-    for name in os.listdir(root):
-        if name.startswith("index.sqlite"):
-            os.remove(root / name)
+    # A healthy index file that lost every row (a lost file would be rebuilt
+    # by itself at startup, see test_damaged_files.py).
+    con = sqlite3.connect(data_dir / "buckets" / BUCKET / "index.sqlite")
+    with con:
+        con.execute("DELETE FROM objects")
+    con.close()
 
 
 def _wait_rebuilds_finished(port: int, count: int, deadline_s: float = 30.0) -> None:
@@ -346,7 +349,7 @@ def _wait_rebuilds_finished(port: int, count: int, deadline_s: float = 30.0) -> 
 
 @pytest.mark.parametrize("point", ["rebuild.after_batch", "rebuild.before_sweep"])
 def test_crash_during_rebuild_then_rebuild_again(tmp_path: Path, point: str):
-    _objects_on_disk_without_index(tmp_path / "data", REBUILD_OBJECTS)
+    _objects_on_disk_with_emptied_index(tmp_path / "data", REBUILD_OBJECTS)
     expected = {f"obj/{i:05d}": md5(_body_of(i)) for i in range(REBUILD_OBJECTS)}
     server = start_faulted(tmp_path, point)
     try:

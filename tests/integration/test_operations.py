@@ -13,6 +13,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -216,19 +217,22 @@ def filled_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
-def _copy_without_index(template: Path, tmp_path: Path) -> Path:
+def _copy_with_emptied_index(template: Path, tmp_path: Path) -> Path:
+    """A copy whose index is a healthy file that lost every row (a lost or
+    damaged index file is rebuilt by itself at startup: test_damaged_files.py)."""
     data = tmp_path / "data"
     shutil.copytree(template, data)
-    for name in os.listdir(data / "buckets" / "big"):
-        if name.startswith("index.sqlite"):
-            os.remove(data / "buckets" / "big" / name)  # lose the index
+    con = sqlite3.connect(data / "buckets" / "big" / "index.sqlite")
+    with con:
+        con.execute("DELETE FROM objects")
+    con.close()
     return data
 
 
 def test_online_rebuild_answers_202_then_409_while_running_and_logs_progress(
     tmp_path: Path, filled_data_dir: Path
 ):
-    _copy_without_index(filled_data_dir, tmp_path)
+    _copy_with_emptied_index(filled_data_dir, tmp_path)
     server = start_s3box(tmp_path, env={"S3BOX_LOG_LEVEL": "info"})
     try:
         port = server.port
@@ -255,7 +259,7 @@ def test_online_rebuild_answers_202_then_409_while_running_and_logs_progress(
 
 
 def test_offline_rebuild_index_command_restores_a_lost_index(tmp_path: Path, filled_data_dir: Path):
-    data = _copy_without_index(filled_data_dir, tmp_path)
+    data = _copy_with_emptied_index(filled_data_dir, tmp_path)
     # VmHWM is the peak RSS of this process image; ru_maxrss would include the
     # pytest worker it was forked from.
     script = (
