@@ -250,8 +250,10 @@ def test_botocore_signed_request_verifies(method, key, query, metadata, body) ->
 )
 def test_botocore_presigned_url_verifies(method, key, query, token) -> None:
     path = "/bucket/" + quote(key, safe="/~")
-    # botocore presigning folds the existing query into a dict: keep keys unique.
-    unique = list(dict(query).items())
+    # botocore presigning folds the existing query into a dict: keep keys unique, and
+    # leave out X-Amz-* names, which are the presigned parameters themselves (hypothesis
+    # draws such constants from the code under test; a URL carrying one twice is refused).
+    unique = [(k, v) for k, v in dict(query).items() if not k.lower().startswith("x-amz-")]
     request, _ = sign(method, path, encode_query(unique), presign_expires=3600, token=token)
     result = verify(method, wire(request))
     assert result.presigned and result.payload_hash == sigv4.UNSIGNED_PAYLOAD
