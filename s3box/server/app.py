@@ -286,9 +286,15 @@ class S3App:
                 await send({"type": "http.response.body", "body": payload, "more_body": False})
                 return len(payload)
             sent = 0
-            async for chunk in stream:
-                sent += len(chunk)
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            try:
+                async for chunk in stream:
+                    sent += len(chunk)
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            except StorageError:
+                # The data went bad after the headers were sent (the reader logged what):
+                # leaving the response incomplete makes the server cut the connection,
+                # so the client sees a failed read, never a short body taken for whole.
+                return sent
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return sent
         finally:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, IncompleteReadError, ResponseStreamingError
 
 from s3box.cli import EXIT_DATA_DIR
 from s3box.storage.engine import Engine
@@ -175,3 +175,33 @@ def test_read_only_base_dir_exits_with_one_line(tmp_path: Path):
     assert done.stderr.strip().splitlines() == [
         f"s3box: base_dir {ro}: is not writable: Read-only file system"
     ]
+
+
+def test_part_file_lost_mid_stream_cuts_the_connection_without_a_traceback(tmp_path: Path):
+    """The headers are out when the second part turns out to be gone: the client must see
+    a failed read (never a short body taken for whole), and the log one line, no traceback."""
+    server = start_s3box(tmp_path)
+    try:
+        s3 = make_client(server.endpoint, retries={"max_attempts": 1})
+        s3.create_bucket(Bucket="mid")
+        first = b"a" * (24 * 1024 * 1024)  # larger than what socket buffers hold ahead
+        up = s3.create_multipart_upload(Bucket="mid", Key="big")["UploadId"]
+        parts = []
+        for n, body in ((1, first), (2, b"b" * 1024 * 1024)):
+            etag = s3.upload_part(Bucket="mid", Key="big", UploadId=up, PartNumber=n, Body=body)
+            parts.append({"PartNumber": n, "ETag": etag["ETag"]})
+        s3.complete_multipart_upload(
+            Bucket="mid", Key="big", UploadId=up, MultipartUpload={"Parts": parts}
+        )
+        stream = s3.get_object(Bucket="mid", Key="big")["Body"]
+        assert stream.read(1024) == b"a" * 1024
+        (_object_dir(server.data_dir, "mid", "big") / "part.2").unlink()
+        # botocore: fewer bytes than Content-Length before the connection closed.
+        with pytest.raises((IncompleteReadError, ResponseStreamingError)):
+            while stream.read(1024 * 1024):
+                pass
+    finally:
+        assert server.stop() == 0
+    log = server.log_text()
+    assert re.search(r"WARN.*part\.2", log), log
+    assert "Traceback" not in log
