@@ -178,7 +178,7 @@ class MaintenanceConfig:
         ),
     )
     trash_max_entries: int = field(
-        default=10000,
+        default=100000,
         metadata=_doc(
             "Most directories one bucket's trash may hold whatever their age: past it "
             "the oldest go first (never one a GET still reads). Bounds trash under "

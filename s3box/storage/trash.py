@@ -82,7 +82,7 @@ class ReadGuard:
 @dataclass(frozen=True, slots=True)
 class TrashLimits:
     expiry_secs: float = 600.0
-    max_entries: int = 10_000
+    max_entries: int = 100_000
     max_bytes: int = 1 << 30
 
 

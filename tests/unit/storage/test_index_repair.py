@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -109,14 +110,24 @@ def test_index_damaged_while_serving_answers_503_then_rebuilds(run_engine, tmp_p
     assert any(n.startswith("index.sqlite.corrupt-") for n in os.listdir(index.parent))
 
 
-def test_listing_waits_while_the_recovery_rebuild_is_incomplete(run_engine, tmp_path):
+def test_listing_waits_while_the_recovery_rebuild_is_incomplete(run_engine, tmp_path, monkeypatch):
     run_engine(_fill, bucket=None)
     root = tmp_path / "buckets" / "bad"
     _garbage(root / "index.sqlite")
+    # Hold the recovery rebuild until the listing has been answered: without this the
+    # rebuild thread could finish first (it did under -n 2) and the listing be complete.
+    release = threading.Event()
+    original = Engine._rebuild_sync
+
+    def held_rebuild(self: Engine, *args: object, **kwargs: object) -> object:
+        assert release.wait(30), "the test never released the rebuild"
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Engine, "_rebuild_sync", held_rebuild)
 
     async def t(e: Engine) -> str:
-        # Startup set the index aside; the rebuild has not run yet (no await
-        # has yielded to it), so a listing must not show a partial index.
+        # Startup set the index aside and the rebuild is held, so a listing must not
+        # show a partial index.
         b = e._buckets["bad"]
         assert b.incomplete and (root / index_repair.MARKER).exists()
         try:
@@ -124,6 +135,7 @@ def test_listing_waits_while_the_recovery_rebuild_is_incomplete(run_engine, tmp_
         except IndexUnavailable as err:
             return err.code
         finally:
+            release.set()
             await e.wait_rebuild("bad")
         return "listed"
 
