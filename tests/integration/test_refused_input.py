@@ -14,13 +14,13 @@ import socket
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from tests.integration.conftest import S3BoxProcess, make_client, start_s3box
+from tests.integration.test_raw_http import _staging_entries
 
 OVERRIDES = {
     "ResponseContentType": "response-content-type",
@@ -191,11 +191,6 @@ def raw_bucket(raw_server: S3BoxProcess) -> tuple[S3BoxProcess, Any, str]:
     return raw_server, s3, name
 
 
-def _staging_files(server: S3BoxProcess, bucket: str) -> list[Path]:
-    root = server.data_dir / "buckets" / bucket / "staging"
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
-
-
 @pytest.mark.parametrize("coding", ["gzip, chunked", "deflate, chunked", "identity, chunked"])
 def test_transfer_coding_other_than_chunked_is_not_implemented(
     raw_bucket: tuple[S3BoxProcess, Any, str], coding: str
@@ -280,7 +275,7 @@ def test_upload_declaring_more_than_5_gib_is_entity_too_large_before_100_continu
     if kind == "part":
         assert s3.list_parts(Bucket=bucket, Key="huge", UploadId=upload).get("Parts", []) == []
         s3.abort_multipart_upload(Bucket=bucket, Key="huge", UploadId=upload)
-    assert _staging_files(server, bucket) == []
+    assert _staging_entries(server, bucket) == []
 
 
 def test_upload_of_exactly_5_gib_declared_gets_100_continue(
