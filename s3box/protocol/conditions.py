@@ -14,7 +14,7 @@ from typing import TypeGuard
 
 from s3box.protocol.errors import S3Error
 from s3box.protocol.timefmt import epoch_seconds, parse_http_date
-from s3box.storage.meta import WriteCondition
+from s3box.records import WriteCondition
 
 
 def _unquote_etag(value: str) -> str:

@@ -1,10 +1,14 @@
 """S3 errors as one exception type and one code -> HTTP status table.
 
 Raised from anywhere in the protocol and server layers, rendered in one place
-(`s3box.protocol.xml.render_error`). No I/O here.
+(`render_error`, at the end of this module). No I/O here.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+
+from s3box.protocol.xmlrender import document, el
 
 # Status for each S3 error code we emit (S3 API reference, "Error responses").
 STATUS_BY_CODE: dict[str, int] = {
@@ -146,3 +150,26 @@ class S3Error(Exception):
         self.extra: dict[str, str] = dict(extra or {})
         self.headers: dict[str, str] = dict(headers or {})
         super().__init__(f"{code}: {self.message}")
+
+
+# --- the error body --------------------------------------------------------------------
+
+
+def render_error(
+    code: str,
+    message: str,
+    resource: str | None,
+    request_id: str,
+    host_id: str,
+    extra: Mapping[str, str] | None = None,
+) -> bytes:
+    """<Error> body (no namespace, as S3): Code, Message, extra fields, Resource,
+    RequestId, HostId."""
+    parts = [el("Code", code), el("Message", message)]
+    if extra:
+        parts.extend(el(name, value) for name, value in extra.items())
+    if resource is not None:
+        parts.append(el("Resource", resource))
+    parts.append(el("RequestId", request_id))
+    parts.append(el("HostId", host_id))
+    return document("Error", "".join(parts), namespaced=False)

@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from s3box import __version__
-from s3box.protocol import xml
-from s3box.protocol.errors import S3Error
+from s3box.protocol.errors import S3Error, render_error
 from s3box.protocol.framing import check_transfer_encoding
 from s3box.protocol.limits import BodyTimeouts, check_request_head, fold_headers
 from s3box.protocol.routing import ADMIN_PREFIX, route, split_path
@@ -252,9 +251,7 @@ class S3App:
         if err.status == 304 or ctx.method in _HEAD_METHODS:
             return Response(status=err.status, headers=headers)
         resource = err.resource if err.resource is not None else ctx.raw_path
-        body = xml.render_error(
-            err.code, err.message, resource, ctx.request_id, _host_id(), err.extra
-        )
+        body = render_error(err.code, err.message, resource, ctx.request_id, _host_id(), err.extra)
         headers.append(("content-type", "application/xml"))
         return Response(status=err.status, headers=headers, body=body)
 

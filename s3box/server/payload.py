@@ -16,10 +16,10 @@ from collections.abc import AsyncIterator
 
 from s3box.protocol import checksums, framing
 from s3box.protocol.errors import S3Error
+from s3box.records import ChecksumRecord
 from s3box.server.handlers.common import decode_content_md5, verify_content_md5
 from s3box.server.http import RequestContext
 from s3box.storage.engine import StagedWrite
-from s3box.storage.meta import ChecksumRecord
 
 # With no checksum from the client, S3 stores a CRC64NVME of the object.
 DEFAULT_ALGORITHM = "CRC64NVME"

@@ -19,7 +19,7 @@ from typing import Any
 import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from s3box.protocol import xml
+from s3box.protocol.errors import render_error
 from s3box.protocol.limits import MAX_HEAD_BYTES, MAX_HEADER_FIELDS, header_section_too_large
 
 
@@ -101,7 +101,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def _refuse_head(self) -> None:
         error = header_section_too_large()
         request_id = os.urandom(8).hex().upper()
-        body = xml.render_error(error.code, error.message, None, request_id, "", error.extra)
+        body = render_error(error.code, error.message, None, request_id, "", error.extra)
         self.transport.write(
             b"".join(
                 [

@@ -18,11 +18,11 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from s3box.records import BucketInfo
 from s3box.storage import index_repair, layout
 from s3box.storage.errors import IndexUnavailable
 from s3box.storage.fsutil import fsync_dir, new_id, read_file, write_file
 from s3box.storage.index import BucketIndex
-from s3box.storage.meta import BucketInfo
 from s3box.storage.trash import TrashCounter
 
 if TYPE_CHECKING:

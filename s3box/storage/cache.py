@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-from s3box.storage.meta import ObjectMeta
+from s3box.records import ObjectMeta
 
 
 @dataclass(slots=True)

@@ -10,10 +10,10 @@ import errno
 import os
 import shutil
 
+from s3box.records import ObjectFields, ObjectMeta
 from s3box.storage import layout
 from s3box.storage.errors import NoSuchBucket
 from s3box.storage.fsutil import unique_name, write_all
-from s3box.storage.meta import ObjectFields, ObjectMeta
 from s3box.storage.resolver import Found
 
 

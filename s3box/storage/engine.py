@@ -28,6 +28,17 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from s3box.records import (
+    BucketInfo,
+    ChecksumRecord,
+    DeleteResult,
+    ListPage,
+    ObjectFields,
+    ObjectMeta,
+    PartRecord,
+    UploadInfo,
+    WriteCondition,
+)
 from s3box.storage import copying, diskfull, faults, layout, multipart, resolver, trash
 from s3box.storage import rebuild as rebuild_mod
 from s3box.storage.bucket import Bucket
@@ -59,19 +70,11 @@ from s3box.storage.fsutil import (
 from s3box.storage.index import BucketIndex, Row
 from s3box.storage.locks import KeyLocks
 from s3box.storage.meta import (
-    BucketInfo,
-    ChecksumRecord,
-    DeleteResult,
-    ListPage,
-    ObjectFields,
-    ObjectMeta,
-    PartRecord,
     StagedResult,
-    UploadInfo,
-    WriteCondition,
     bucket_from_json,
     bucket_json,
     listed_checksum,
+    meta_to_json,
 )
 from s3box.storage.reader import Handle, check_parts, read_parts
 from s3box.storage.resolver import Found
@@ -605,7 +608,9 @@ class Engine:
             meta = make(old.meta if old else None, self._clock())
             fsync = self.options.fsync
             try:
-                write_file(os.path.join(staged_dir, layout.META_JSON), meta.to_json(), fsync=fsync)
+                write_file(
+                    os.path.join(staged_dir, layout.META_JSON), meta_to_json(meta), fsync=fsync
+                )
             except FileNotFoundError:
                 raise NoSuchBucket(bucket=b.name) from None
             if fsync:

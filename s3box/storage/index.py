@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from s3box.storage.meta import ListEntry, ListPage
+from s3box.records import ListEntry, ListPage
 
 T = TypeVar("T")
 

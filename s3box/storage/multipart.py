@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Sequence
 
+from s3box.records import ObjectFields, PartRecord, UploadInfo
 from s3box.storage import layout
 from s3box.storage.errors import (
     EntityTooSmall,
@@ -22,7 +23,7 @@ from s3box.storage.errors import (
     NoSuchUpload,
 )
 from s3box.storage.fsutil import fsync_dir, new_id, read_file, unique_name, write_file
-from s3box.storage.meta import ObjectFields, PartRecord, StagedPart, UploadInfo
+from s3box.storage.meta import StagedPart, upload_from_json, upload_to_json
 
 UPLOAD_JSON = "upload.json"
 MIN_PART_SIZE = 5 * 1024 * 1024
@@ -45,7 +46,7 @@ def create(staging_multipart: str, key: str, fields: ObjectFields, now: float, f
     os.mkdir(path)
     info = UploadInfo(upload_id=upload_id, key=key, initiated=now, fields=fields)
     try:
-        write_file(os.path.join(path, UPLOAD_JSON), info.to_json(), fsync=fsync)
+        write_file(os.path.join(path, UPLOAD_JSON), upload_to_json(info), fsync=fsync)
     except BaseException:
         os.rmdir(path)  # write_file removed its partial file
         raise
@@ -58,7 +59,7 @@ def create(staging_multipart: str, key: str, fields: ObjectFields, now: float, f
 def load(staging_multipart: str, upload_id: str, key: str | None) -> UploadInfo:
     path = upload_dir(staging_multipart, upload_id)
     try:
-        info = UploadInfo.from_json(read_file(os.path.join(path, UPLOAD_JSON)))
+        info = upload_from_json(read_file(os.path.join(path, UPLOAD_JSON)))
     except (FileNotFoundError, NotADirectoryError, ValueError, KeyError):
         raise NoSuchUpload(upload_id=upload_id) from None
     if key is not None and info.key != key:

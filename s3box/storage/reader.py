@@ -15,9 +15,9 @@ import os
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
 
+from s3box.records import ObjectMeta
 from s3box.storage import layout
 from s3box.storage.errors import DamagedObject, InvalidStorageState
-from s3box.storage.meta import ObjectMeta
 
 log = logging.getLogger("s3box.storage.reader")
 

@@ -27,7 +27,7 @@ from s3box.storage import faults, index_repair, layout
 from s3box.storage.errors import NoSuchBucket
 from s3box.storage.fsutil import read_file
 from s3box.storage.index import BucketIndex
-from s3box.storage.meta import ObjectMeta, listed_checksum
+from s3box.storage.meta import listed_checksum, meta_from_json
 
 log = logging.getLogger("s3box.storage.rebuild")
 
@@ -111,7 +111,7 @@ def listing_fields(raw: bytes) -> ListingFields | None:
         except (KeyError, ValueError, TypeError):
             return None
     try:
-        m = ObjectMeta.from_json(raw)
+        m = meta_from_json(raw)
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
     if type(m.key) is not str:

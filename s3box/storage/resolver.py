@@ -11,9 +11,10 @@ import errno
 import os
 from dataclasses import dataclass
 
+from s3box.records import ObjectMeta
 from s3box.storage import layout
 from s3box.storage.fsutil import read_file
-from s3box.storage.meta import ObjectMeta
+from s3box.storage.meta import meta_from_json
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
@@ -44,7 +45,7 @@ def open_object_dir(path: str, key: str, *, keep_fd: bool) -> Found | None:
         return None
     try:
         raw = read_file(layout.META_JSON, dir_fd=fd)
-        meta = ObjectMeta.from_json(raw)
+        meta = meta_from_json(raw)
         if meta.key != key:
             os.close(fd)
             return None

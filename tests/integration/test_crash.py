@@ -27,9 +27,9 @@ from pathlib import Path
 
 import pytest
 
+from s3box.records import ObjectFields
 from s3box.storage.engine import Engine
 from s3box.storage.fsutil import NO_RENAMEAT2_ENV
-from s3box.storage.meta import ObjectFields
 from tests.integration.conftest import S3BoxProcess, start_s3box
 
 BUCKET = "crash"

@@ -17,8 +17,8 @@ import pytest
 from botocore.exceptions import ClientError, IncompleteReadError, ResponseStreamingError
 
 from s3box.cli import EXIT_DATA_DIR
+from s3box.records import ObjectFields
 from s3box.storage.engine import Engine
-from s3box.storage.meta import ObjectFields
 from tests.integration.conftest import make_client, start_s3box
 from tests.integration.test_crash import _wait_rebuilds_finished, list_keys, request
 

@@ -25,9 +25,9 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from s3box.records import ObjectFields
 from s3box.storage import rebuild as rebuild_mod
 from s3box.storage.engine import Engine
-from s3box.storage.meta import ObjectFields
 from tests.integration.conftest import ACCESS_KEY, SECRET_KEY, make_client, start_s3box
 from tests.integration.test_crash import get_md5, list_keys, md5, request
 

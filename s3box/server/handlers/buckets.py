@@ -14,6 +14,7 @@ import hashlib
 from s3box.protocol import xml
 from s3box.protocol.errors import S3Error
 from s3box.protocol.names import validate_bucket_name, validate_key
+from s3box.records import DeleteResult
 from s3box.server.handlers.common import (
     GRANT_HEADERS,
     INVALID_VERSION_ID,
@@ -27,7 +28,6 @@ from s3box.server.handlers.common import (
     verify_content_md5,
 )
 from s3box.server.http import RequestContext, Response, parse_document
-from s3box.storage.meta import DeleteResult
 
 MAX_KEYS_LIMIT = 1000
 

@@ -13,12 +13,13 @@ from s3box.protocol import xml
 from s3box.protocol.errors import S3Error
 from s3box.protocol.names import validate_bucket_name, validate_key, validate_storage_class
 from s3box.protocol.timefmt import http_date
+from s3box.protocol.xmlrender import Owner
+from s3box.records import ObjectFields, ObjectMeta
 from s3box.server.http import RequestContext
-from s3box.storage.meta import ObjectFields, ObjectMeta
 
 OWNER_ID = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
 OWNER_NAME = "s3box"
-OWNER = xml.Owner(OWNER_ID, OWNER_NAME)
+OWNER = Owner(OWNER_ID, OWNER_NAME)
 XML_HEADERS: tuple[tuple[str, str], ...] = (("content-type", "application/xml"),)
 
 REDIRECT_LOCATION = "x-amz-website-redirect-location"

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from s3box.protocol import xml
 from s3box.protocol.errors import S3Error
 from s3box.protocol.timefmt import http_date
+from s3box.records import ObjectMeta
 from s3box.server.handlers.buckets import max_keys_echo
 from s3box.server.handlers.common import (
     OWNER,
@@ -26,7 +27,6 @@ from s3box.server.handlers.common import (
     key_of,
 )
 from s3box.server.http import RequestContext, Response
-from s3box.storage.meta import ObjectMeta
 
 MAX_LIST = 1000
 # Values of x-amz-object-attributes (GetObjectAttributes reference).

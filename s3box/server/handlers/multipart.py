@@ -11,6 +11,7 @@ import base64
 
 from s3box.protocol import checksums, xml
 from s3box.protocol.errors import S3Error
+from s3box.records import ChecksumRecord, PartRecord, UploadInfo
 from s3box.server.handlers.common import (
     MAX_PART_NUMBER,
     OWNER,
@@ -31,7 +32,6 @@ from s3box.server.handlers.objects import (
 from s3box.server.http import RequestContext, Response, parse_document
 from s3box.server.payload import Payload
 from s3box.storage.errors import StorageError
-from s3box.storage.meta import ChecksumRecord, PartRecord, UploadInfo
 
 MAX_LIST = 1000
 # Which checksum types each algorithm allows at CreateMultipartUpload

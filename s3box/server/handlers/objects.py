@@ -24,6 +24,7 @@ from s3box.protocol.errors import S3Error
 from s3box.protocol.header_values import check_override_value
 from s3box.protocol.names import validate_bucket_name, validate_key
 from s3box.protocol.ranges import content_range, parse_range
+from s3box.records import ChecksumRecord, ObjectFields, ObjectMeta, WriteCondition
 from s3box.server.handlers.common import (
     OWNER_ID,
     OWNER_NAME,
@@ -41,7 +42,6 @@ from s3box.server.handlers.common import (
 )
 from s3box.server.http import RequestContext, Response
 from s3box.server.payload import Payload
-from s3box.storage.meta import ChecksumRecord, ObjectFields, ObjectMeta, WriteCondition
 
 # Bodies up to this size are taken whole and published in one engine step.
 SMALL_PUT_LIMIT = 256 * 1024

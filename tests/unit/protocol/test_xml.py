@@ -11,14 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from s3box.protocol.errors import S3Error
+from s3box.protocol.errors import S3Error, render_error
 from s3box.protocol.xml import (
-    PROLOGUE,
-    S3_NS,
     CompletedPart,
-    Owner,
     UploadEntry,
-    escape,
     parse_complete_multipart,
     parse_create_bucket,
     parse_delete_objects,
@@ -29,7 +25,6 @@ from s3box.protocol.xml import (
     render_copy_part_result,
     render_delete_result,
     render_empty_configuration,
-    render_error,
     render_initiate_multipart,
     render_list_buckets,
     render_list_multipart_uploads,
@@ -37,12 +32,11 @@ from s3box.protocol.xml import (
     render_list_objects_v2,
     render_list_parts,
     render_location,
-    render_s3_error,
     render_tagging,
     render_versioning,
-    url_encode,
 )
-from s3box.storage.meta import BucketInfo, DeleteResult, ListEntry, PartRecord
+from s3box.protocol.xmlrender import PROLOGUE, S3_NS, Owner, escape, url_encode
+from s3box.records import BucketInfo, DeleteResult, ListEntry, PartRecord
 
 NS = {"s3": S3_NS}
 OWNER = Owner("owner-id", "owner-name")
@@ -304,15 +298,6 @@ def test_error_has_no_namespace_and_extra_fields_before_resource():
 def test_error_without_resource_omits_it():
     root = parse(render_error("AccessDenied", "Access Denied", None, "r", "h"))
     assert root.find("Resource") is None
-
-
-def test_render_s3_error_uses_the_exception_fields():
-    err = S3Error("InvalidRange", extra={"ActualObjectSize": "0"}, resource="/b/k")
-    root = parse(render_s3_error(err, "req", "host"))
-    assert root.findtext("Code") == "InvalidRange"
-    assert root.findtext("Message") == err.message
-    assert root.findtext("ActualObjectSize") == "0"
-    assert root.findtext("Resource") == "/b/k"
 
 
 def test_list_buckets():

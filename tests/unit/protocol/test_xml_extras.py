@@ -10,10 +10,11 @@ import pytest
 
 from s3box.protocol import xml
 from s3box.protocol.errors import S3Error
-from s3box.storage.meta import ListEntry
+from s3box.protocol.xmlrender import Owner
+from s3box.records import ListEntry
 
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
-OWNER = xml.Owner("owner-id", "owner")
+OWNER = Owner("owner-id", "owner")
 
 
 def _root(body: bytes) -> ET.Element:

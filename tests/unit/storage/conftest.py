@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from s3box.records import ObjectFields, ObjectMeta
 from s3box.storage.engine import Engine, EngineOptions
-from s3box.storage.meta import ObjectFields, ObjectMeta
 
 
 class FakeClock:

@@ -6,11 +6,11 @@ import asyncio
 
 import pytest
 
+from s3box.records import ObjectFields, ObjectMeta
 from s3box.storage.cache import CachedObject, MetaCache, RepairSuppression
 from s3box.storage.engine import Engine
 from s3box.storage.errors import NoSuchKey
 from s3box.storage.locks import KeyLocks
-from s3box.storage.meta import ObjectFields, ObjectMeta
 
 from .conftest import put
 

@@ -7,9 +7,9 @@ import sqlite3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from s3box.records import ListPage
 from s3box.storage.engine import Engine
 from s3box.storage.index import _SCHEMA, list_page, successor
-from s3box.storage.meta import ListPage
 
 from .conftest import put
 
@@ -150,7 +150,7 @@ def test_engine_listing_with_prefix_delimiter_and_paging(run_engine):
 
 
 def test_listing_names_each_objects_checksum_algorithm_and_type(run_engine):
-    from s3box.storage.meta import ChecksumRecord, ObjectFields
+    from s3box.records import ChecksumRecord, ObjectFields
 
     async def t(e: Engine):
         crc = ChecksumRecord("CRC64NVME", "FULL_OBJECT", "AAAAAAAAAAA=")
@@ -167,7 +167,7 @@ def test_listing_names_each_objects_checksum_algorithm_and_type(run_engine):
 def test_index_of_an_earlier_version_gains_the_checksum_columns(run_engine, tmp_path):
     """An index.sqlite without the checksum columns opens, lists its rows without
     checksums, and a lookup of the key fills them in (the row is healed)."""
-    from s3box.storage.meta import ChecksumRecord, ObjectFields
+    from s3box.records import ChecksumRecord, ObjectFields
 
     crc = ChecksumRecord("CRC32", "FULL_OBJECT", "AAAAAA==")
 

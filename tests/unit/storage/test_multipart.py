@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from s3box.records import ObjectFields, WriteCondition
 from s3box.storage.engine import Engine
 from s3box.storage.errors import (
     EntityTooSmall,
@@ -15,7 +16,6 @@ from s3box.storage.errors import (
     NoSuchUpload,
     PreconditionFailed,
 )
-from s3box.storage.meta import ObjectFields, WriteCondition
 
 from .conftest import get, put
 

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from s3box.records import PartRecord
 from s3box.storage.errors import EntityTooSmall, InvalidPart, InvalidPartOrder
-from s3box.storage.meta import PartRecord, StagedPart
+from s3box.storage.meta import StagedPart
 from s3box.storage.multipart import MIN_PART_SIZE, choose_parts, multipart_etag
 
 bodies = st.lists(st.binary(max_size=64), min_size=1, max_size=40)

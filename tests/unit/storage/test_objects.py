@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from s3box.records import ObjectFields, ObjectMeta, WriteCondition
 from s3box.storage import layout
 from s3box.storage.engine import Engine
 from s3box.storage.errors import NoSuchBucket, NoSuchKey, PreconditionFailed
-from s3box.storage.meta import ObjectFields, ObjectMeta, WriteCondition
 
 from .conftest import get, put
 

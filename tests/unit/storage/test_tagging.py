@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
+from s3box.records import ChecksumRecord, ObjectFields, ObjectMeta
 from s3box.storage import layout
 from s3box.storage.engine import Engine
 from s3box.storage.errors import ConditionalRequestConflict, NoSuchBucket, NoSuchKey
-from s3box.storage.meta import ChecksumRecord, ObjectFields, ObjectMeta
 
 from .conftest import get, put
 from .test_objects import object_dir

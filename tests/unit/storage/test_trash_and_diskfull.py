@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from s3box.records import ObjectFields
 from s3box.storage import diskfull, fsutil, staging, trash
 from s3box.storage.engine import Engine
 from s3box.storage.errors import StorageFull
-from s3box.storage.meta import ObjectFields
 
 from .conftest import get, put
 

@@ -16,8 +16,8 @@ from botocore.credentials import Credentials
 
 from s3box.protocol import signed_headers, sigv4
 from s3box.protocol.errors import S3Error
-from tests.unit.protocol_auth import test_sigv2 as v2
-from tests.unit.protocol_auth.test_sigv4 import (
+from tests.unit.protocol import test_sigv2 as v2
+from tests.unit.protocol.test_sigv4 import (
     HOST,
     REGION,
     SECRET,

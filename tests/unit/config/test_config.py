@@ -18,7 +18,7 @@ from s3box.config import (
     load_config,
 )
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "configuration.md"
 
 
 def write(tmp_path: Path, text: str) -> Path:

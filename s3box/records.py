@@ -1,0 +1,133 @@
+"""Records shared by the wire layer and the storage engine.
+
+Plain typed values: what an object, a part, an upload, a listing row or a
+bucket is. No behaviour beyond trivial accessors; nothing here imports from
+s3box (protocol and storage both depend on this module, never the reverse).
+Their JSON form on disk lives in storage/meta.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class ChecksumRecord:
+    """A flexible checksum of an object or part.
+
+    algorithm: CRC32 | CRC32C | CRC64NVME | SHA1 | SHA256
+    type: FULL_OBJECT | COMPOSITE
+    value: base64 of the big-endian digest (COMPOSITE object values end in -N)
+    """
+
+    algorithm: str
+    type: str
+    value: str
+
+
+@dataclass(slots=True)
+class PartRecord:
+    """One part of an object (single-part objects have exactly one, number 1).
+
+    etag is the unquoted hex MD5 of the part's bytes. checksum, when present,
+    is the part's own checksum value (base64) in the object's algorithm.
+    """
+
+    number: int
+    size: int
+    etag: str
+    checksum: str | None = None
+    last_modified: float = 0.0
+
+
+@dataclass(slots=True)
+class ObjectFields:
+    """What a client chooses about a new object, besides its bytes.
+
+    headers: the standard content headers, lower-case names
+      (content-encoding, content-disposition, content-language, cache-control,
+      expires), values as sent.
+    user_metadata: x-amz-meta-* with the prefix removed, names lower-case.
+    """
+
+    content_type: str = "binary/octet-stream"
+    headers: dict[str, str] = field(default_factory=dict)
+    user_metadata: dict[str, str] = field(default_factory=dict)
+    storage_class: str = "STANDARD"
+    tags: dict[str, str] = field(default_factory=dict)
+    checksum: ChecksumRecord | None = None
+
+
+@dataclass(slots=True)
+class ObjectMeta:
+    """Everything meta.json holds about one live object (it names its own key)."""
+
+    key: str
+    size: int
+    etag: str  # unquoted: hex MD5, or "<hex>-N" for multipart
+    last_modified: float  # seconds since the epoch
+    fields: ObjectFields
+    parts: list[PartRecord]
+    seq: int = 0  # publication sequence number, increases on every overwrite
+
+
+@dataclass(slots=True)
+class BucketInfo:
+    name: str
+    creation_date: float
+
+
+@dataclass(slots=True)
+class ListEntry:
+    """One row of a listing: exactly the fields the SQLite index keeps."""
+
+    key: str
+    size: int
+    etag: str
+    last_modified: float
+    storage_class: str = "STANDARD"
+    checksum_algorithm: str | None = None
+    checksum_type: str | None = None
+
+
+@dataclass(slots=True)
+class ListPage:
+    """A page of a listing in key order (binary UTF-8 order).
+
+    next_marker is the last key or common prefix returned when is_truncated,
+    else None; passing it back as `marker` continues without repeating.
+    """
+
+    entries: list[ListEntry]
+    common_prefixes: list[str]
+    is_truncated: bool
+    next_marker: str | None
+
+
+@dataclass(slots=True)
+class WriteCondition:
+    """Conditional write (If-None-Match: * / If-Match: etag), checked at publish
+    time under the key's lock."""
+
+    if_none_match_star: bool = False
+    if_match: str | None = None  # unquoted ETag
+
+
+@dataclass(slots=True)
+class DeleteResult:
+    key: str
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+@dataclass(slots=True)
+class UploadInfo:
+    """An in-progress multipart upload.
+
+    fields.checksum, when set, names the algorithm and type the client chose
+    at CreateMultipartUpload (its value is empty until completion)."""
+
+    upload_id: str
+    key: str
+    initiated: float
+    fields: ObjectFields

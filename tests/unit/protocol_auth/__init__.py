@@ -1,1 +1,0 @@
-"""Tests for SigV4 verification, aws-chunked decoding and checksums."""
