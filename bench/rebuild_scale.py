@@ -40,8 +40,8 @@ def _key(i: int) -> str:
 
 
 async def _fill(data_dir: Path, count: int) -> None:
+    from s3box.records import ObjectFields
     from s3box.storage.engine import Engine
-    from s3box.storage.meta import ObjectFields
 
     engine = Engine(data_dir)
     await engine.start()
