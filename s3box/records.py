@@ -10,6 +10,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+MAX_PART_NUMBER = 10_000  # S3's highest part number (and most parts per upload)
+
+
+def unquote_etag(value: str) -> str:
+    """One entity-tag as sent (W/"abc", "abc" or abc) reduced to abc.
+
+    Weak validators are tolerated: S3 has no weak ETags, so W/"x" can only
+    mean the client echoed a proxy's rewrite of our strong "x".
+    """
+    tag = value.strip()
+    if tag[:2] in ("W/", "w/"):
+        tag = tag[2:].strip()
+    if len(tag) >= 2 and tag[0] == '"' and tag[-1] == '"':
+        tag = tag[1:-1]
+    return tag
+
 
 @dataclass(slots=True)
 class ChecksumRecord:

@@ -14,19 +14,7 @@ from typing import TypeGuard
 
 from s3box.protocol.errors import S3Error
 from s3box.protocol.timefmt import epoch_seconds, parse_http_date
-from s3box.records import WriteCondition
-
-
-def _unquote_etag(value: str) -> str:
-    """One entity-tag as sent (W/"abc", "abc" or abc) reduced to abc."""
-    tag = value.strip()
-    # Weak validators are tolerated: S3 has no weak ETags, so W/"x" can only
-    # mean the client echoed a proxy's rewrite of our strong "x".
-    if tag[:2] in ("W/", "w/"):
-        tag = tag[2:].strip()
-    if len(tag) >= 2 and tag[0] == '"' and tag[-1] == '"':
-        tag = tag[1:-1]
-    return tag
+from s3box.records import WriteCondition, unquote_etag
 
 
 def etag_matches(header_value: str, etag: str) -> bool:
@@ -39,7 +27,7 @@ def etag_matches(header_value: str, etag: str) -> bool:
     text = header_value.strip()
     if text == "*":
         return True
-    return any(_unquote_etag(item) == etag for item in text.split(",") if item.strip())
+    return any(unquote_etag(item) == etag for item in text.split(",") if item.strip())
 
 
 def _present(value: str | None) -> TypeGuard[str]:
@@ -159,7 +147,7 @@ def parse_etag_condition(value: str) -> tuple[bool, str | None]:
     text = value.strip()
     if text == "*":
         return (True, None)
-    return (False, _unquote_etag(text))
+    return (False, unquote_etag(text))
 
 
 def _not_implemented(header: str) -> S3Error:

@@ -39,7 +39,7 @@ from s3box.protocol.xmlrender import (
     owner_el,
     quoted_etag_el,
 )
-from s3box.records import BucketInfo, DeleteResult, ListEntry, PartRecord
+from s3box.records import BucketInfo, DeleteResult, ListEntry, PartRecord, unquote_etag
 
 # S3's documented caps on request documents.
 MAX_DELETE_OBJECTS = 1000  # DeleteObjects: "up to 1,000 keys"
@@ -557,13 +557,6 @@ def render_list_multipart_uploads(
     return document("ListMultipartUploadsResult", "".join(parts))
 
 
-def _unquote_etag(value: str) -> str:
-    tag = value.strip()
-    if len(tag) >= 2 and tag[0] == '"' and tag[-1] == '"':
-        tag = tag[1:-1]
-    return tag
-
-
 def parse_delete_objects(body: bytes) -> tuple[list[str], list[str | None], bool]:
     """Delete request of DeleteObjects -> (keys in request order, each one's
     VersionId or None, quiet).
@@ -604,7 +597,7 @@ def parse_complete_multipart(body: bytes) -> list[CompletedPart]:
         number_text = required_text(element, "PartNumber")
         if _PART_NUMBER.fullmatch(number_text) is None:
             raise malformed()
-        etag = _unquote_etag(required_text(element, "ETag"))
+        etag = unquote_etag(required_text(element, "ETag"))
         checksums: dict[str, str] = {}
         for sub in element:
             name = local_name(sub.tag)

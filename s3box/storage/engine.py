@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from s3box.records import (
+    MAX_PART_NUMBER,
     BucketInfo,
     ChecksumRecord,
     DeleteResult,
@@ -38,6 +39,7 @@ from s3box.records import (
     PartRecord,
     UploadInfo,
     WriteCondition,
+    unquote_etag,
 )
 from s3box.storage import copying, diskfull, faults, layout, multipart, resolver, trash
 from s3box.storage import rebuild as rebuild_mod
@@ -170,7 +172,7 @@ def _check_condition(condition: WriteCondition | None, old: ObjectMeta | None) -
     if condition.if_match is not None:
         if old is None:
             raise NoSuchKey("If-Match on a key that does not exist")
-        want = condition.if_match.strip('"')
+        want = unquote_etag(condition.if_match)
         if want != "*" and want != old.etag:
             raise PreconditionFailed("If-Match does not match the current ETag")
 
@@ -904,7 +906,7 @@ class Engine:
             f = self._find(b, key)
             if f is None:
                 return NoSuchKey(key=key)
-            if if_match.strip('"') not in ("*", f.meta.etag):
+            if unquote_etag(if_match) not in ("*", f.meta.etag):
                 return PreconditionFailed("If-Match does not match the current ETag")
             path: str | None = f.path
         else:
@@ -1187,7 +1189,7 @@ class Engine:
     def _open_part_sync(
         self, b: _Bucket, key: str, upload_id: str, part_number: int
     ) -> tuple[str, str, int]:
-        if not 1 <= part_number <= multipart.MAX_PART_NUMBER:
+        if not 1 <= part_number <= MAX_PART_NUMBER:
             raise InvalidArgument("part number must be 1..10000")
         multipart.load(b.staging_multipart, upload_id, key)
         path = multipart.upload_dir(b.staging_multipart, upload_id)

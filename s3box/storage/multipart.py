@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Sequence
 
-from s3box.records import ObjectFields, PartRecord, UploadInfo
+from s3box.records import ObjectFields, PartRecord, UploadInfo, unquote_etag
 from s3box.storage import layout
 from s3box.storage.errors import (
     EntityTooSmall,
@@ -27,7 +27,6 @@ from s3box.storage.meta import StagedPart, upload_from_json, upload_to_json
 
 UPLOAD_JSON = "upload.json"
 MIN_PART_SIZE = 5 * 1024 * 1024
-MAX_PART_NUMBER = 10_000
 _UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
 _PART_JSON = re.compile(r"part-([0-9]+)\.json")
 
@@ -146,7 +145,7 @@ def choose_parts(
             raise InvalidPartOrder("parts must be listed in ascending order")
         last = number
         got = by_number.get(number)
-        if got is None or got.part.etag != etag.strip('"').lower():
+        if got is None or got.part.etag != unquote_etag(etag).lower():
             raise InvalidPart(f"part {number} was not uploaded with that ETag")
         chosen.append(got)
     for p in chosen[:-1]:

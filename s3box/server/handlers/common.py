@@ -14,7 +14,7 @@ from s3box.protocol.errors import S3Error
 from s3box.protocol.names import validate_bucket_name, validate_key, validate_storage_class
 from s3box.protocol.timefmt import http_date
 from s3box.protocol.xmlrender import Owner
-from s3box.records import ObjectFields, ObjectMeta
+from s3box.records import MAX_PART_NUMBER, ObjectFields, ObjectMeta
 from s3box.server.http import RequestContext
 
 OWNER_ID = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
@@ -282,9 +282,6 @@ def check_version_id(ctx: RequestContext) -> None:
         INVALID_VERSION_ID,
         extra={"ArgumentName": "versionId", "ArgumentValue": version_id},
     )
-
-
-MAX_PART_NUMBER = 10_000
 
 
 def parse_part_number(raw: str) -> int:

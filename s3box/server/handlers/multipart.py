@@ -11,9 +11,8 @@ import base64
 
 from s3box.protocol import checksums, xml
 from s3box.protocol.errors import S3Error
-from s3box.records import ChecksumRecord, PartRecord, UploadInfo
+from s3box.records import MAX_PART_NUMBER, ChecksumRecord, PartRecord, UploadInfo, unquote_etag
 from s3box.server.handlers.common import (
-    MAX_PART_NUMBER,
     OWNER,
     XML_HEADERS,
     bucket_of,
@@ -418,7 +417,7 @@ def _replay_completion(
 
 
 def _normalized(parts: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    return [(n, etag.strip('"').lower()) for n, etag in parts]
+    return [(n, unquote_etag(etag).lower()) for n, etag in parts]
 
 
 def _verify_full_object_checksum(ctx: RequestContext, record: ChecksumRecord | None) -> None:
