@@ -29,7 +29,7 @@ from bench.scenarios import (
     ensure_bucket,
     profile_summary,
 )
-from bench.servers import TARGETS, RunningServer, TargetError, start_target, venv_bin
+from bench.servers import TARGETS, RunningServer, TargetError, interrupt, start_target, venv_bin
 
 DEFAULT_TARGETS = "s3box,moto,trivial"
 
@@ -219,10 +219,6 @@ class Bench:
             note_cleanup()
 
 
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     profile = build_profile(args)
@@ -244,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # `kill` stops a run as Ctrl-C does: targets stopped, data dirs removed,
     # what was measured reported (without this, SIGTERM left the servers running).
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     bench = Bench(targets, profile)
     bench.collector.declare(Metric("run.peak_rss_mib", "server peak RSS, whole run", "MiB", False))
     log(f"profile {profile.name}; targets {', '.join(targets)}")

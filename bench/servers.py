@@ -21,6 +21,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.loadgen import ProtocolError, SyncConnection
 
@@ -257,6 +258,37 @@ def _answers(port: int) -> bool:
         return False
 
 
+_deferring = False
+_deferred = False
+
+
+def interrupt(signum: int, frame: Any) -> None:
+    """The bench's SIGTERM handler: stop the run as Ctrl-C does, except while a
+    server is being spawned (then the stop waits until the server is tracked)."""
+    global _deferred
+    if _deferring:
+        _deferred = True
+        return
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    global _deferring
+    _deferring = True
+    try:
+        yield
+    finally:
+        _deferring = False
+
+
+def _raise_deferred_interrupt() -> None:
+    global _deferred
+    if _deferred:
+        _deferred = False
+        raise KeyboardInterrupt
+
+
 def start_target(
     name: str, *, timeout: float = STARTUP_TIMEOUT_S, keep_workdir: bool = False
 ) -> RunningServer:
@@ -270,16 +302,20 @@ def start_target(
     cwd = Path(__file__).resolve().parent.parent  # so `-m bench.trivial_server` resolves
     with open(log_path, "wb") as log:
         started = time.perf_counter()
-        proc = subprocess.Popen(
-            target_command(name, port, data_dir),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            cwd=cwd,
-            start_new_session=True,
-        )
+        # A SIGTERM landing between the fork and the assignment of `proc` would
+        # leave a server that nothing stops: it is held until `proc` is known.
+        with _interrupts_deferred():
+            proc = subprocess.Popen(
+                target_command(name, port, data_dir),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                cwd=cwd,
+                start_new_session=True,
+            )
     try:
+        _raise_deferred_interrupt()
         deadline = started + timeout
         while True:
             if proc.poll() is not None:

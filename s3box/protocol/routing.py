@@ -119,6 +119,9 @@ _TABLE: dict[tuple[str, str], tuple[_Row, ...]] = {
     ),
 }
 
+# Every operation a request can be routed to: each has a handler (tested).
+OPERATIONS: frozenset[str] = frozenset(row.operation for rows in _TABLE.values() for row in rows)
+
 # Subresources S3 has and s3box does not implement (yet): any request naming
 # one answers 501 NotImplemented, whatever the method, unless a row above
 # claimed it first for an operation s3box does implement.

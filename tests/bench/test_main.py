@@ -1,7 +1,8 @@
 """`python -m bench` stopped with SIGTERM stops the servers it started.
 
 Runs the benchmark against bench's trivial server only (no s3box, no file-system
-settling) and stops it as soon as the server is up: a second or two.
+settling) and stops it once the first round was measured, while the load
+generator runs: a second or two.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,6 +42,16 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the bench and everything it started (it leads its own session)."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+
+
 def test_sigterm_stops_the_targets_and_reports() -> None:
     proc = subprocess.Popen(
         # Enough rounds that the run cannot end on its own before the signal lands.
@@ -48,23 +59,32 @@ def test_sigterm_stops_the_targets_and_reports() -> None:
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # so a failed or timed-out test can kill the whole group
     )
+    lines: list[str] = []
+    # A bench that hangs without printing must not hang the test: kill it.
+    watchdog = threading.Timer(120, _stop_group, args=(proc,))
+    watchdog.start()
     try:
-        deadline = time.monotonic() + 60
+        assert proc.stdout is not None
+        # Wait for the first measured round: the signal must land while the load
+        # generator's event loop runs (where uvloop used to swallow it), not before.
         servers: list[int] = []
-        while not servers:
-            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-            assert time.monotonic() < deadline, "the trivial server never started"
-            servers = [p for p, cmd in _children(proc.pid).items() if "trivial_server" in cmd]
-            time.sleep(0.05)  # polling for the server to appear; the deadline bounds it
+        for raw in proc.stdout:
+            lines.append(raw.decode(errors="replace"))
+            if not servers:
+                servers = [p for p, cmd in _children(proc.pid).items() if "trivial_server" in cmd]
+            if " r1 " in lines[-1]:
+                break
+        assert servers, "the trivial server never started\n" + "".join(lines)
         proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    text = output.decode(errors="replace")
+        watchdog.cancel()
+        _stop_group(proc)
+    text = "".join(lines) + output.decode(errors="replace")
     assert proc.returncode == 130, text
     assert "interrupted" in text
+    assert "Fatal error" not in text, text
     # The bench waits for each server it stops, so none may be left once it has exited.
     assert not any(_alive(p) for p in servers), f"left running: {servers}\n{text}"
