@@ -23,11 +23,12 @@ from s3box import __version__
 from s3box.protocol.errors import S3Error, render_error
 from s3box.protocol.framing import check_transfer_encoding
 from s3box.protocol.limits import BodyTimeouts, check_request_head, fold_headers
+from s3box.protocol.response import Response
 from s3box.protocol.routing import ADMIN_PREFIX, route, split_path
 from s3box.protocol.sigv4 import check_payload_hash_value
 from s3box.server import affinity
 from s3box.server.auth import authenticate, secret_lookup
-from s3box.server.http import ClientDisconnected, Receive, RequestContext, Response, Send
+from s3box.server.http import ClientDisconnected, Receive, RequestContext, Send
 from s3box.server.lifecycle import Lifecycle
 from s3box.server.logging import BandwidthMeter
 from s3box.server.metrics import Metrics

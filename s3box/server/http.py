@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from s3box.protocol.errors import S3Error
@@ -34,18 +34,6 @@ T = TypeVar("T")
 
 class ClientDisconnected(Exception):
     """The client went away before the request body was complete."""
-
-
-@dataclass(slots=True)
-class Response:
-    status: int = 200
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: bytes = b""
-    # A streamed body: an async iterator of chunks, with a known length.
-    stream: AsyncIterator[bytes] | None = None
-    content_length: int | None = None
-    # Called once after the response was sent or abandoned (close a handle).
-    on_close: Callable[[], Awaitable[None]] | None = None
 
 
 @dataclass(slots=True)

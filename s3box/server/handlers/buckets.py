@@ -14,6 +14,7 @@ import hashlib
 from s3box.protocol import xml
 from s3box.protocol.errors import S3Error
 from s3box.protocol.names import validate_bucket_name, validate_key
+from s3box.protocol.response import Response
 from s3box.records import DeleteResult
 from s3box.server.handlers.common import (
     GRANT_HEADERS,
@@ -27,7 +28,7 @@ from s3box.server.handlers.common import (
     int_query_param,
     verify_content_md5,
 )
-from s3box.server.http import RequestContext, Response, parse_document
+from s3box.server.http import RequestContext, parse_document
 
 MAX_KEYS_LIMIT = 1000
 

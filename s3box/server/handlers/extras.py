@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from s3box.protocol import xml
 from s3box.protocol.errors import S3Error
+from s3box.protocol.response import Response
 from s3box.protocol.timefmt import http_date
 from s3box.records import ObjectMeta
 from s3box.server.handlers.buckets import max_keys_echo
@@ -26,7 +27,7 @@ from s3box.server.handlers.common import (
     int_query_param,
     key_of,
 )
-from s3box.server.http import RequestContext, Response
+from s3box.server.http import RequestContext
 
 MAX_LIST = 1000
 # Values of x-amz-object-attributes (GetObjectAttributes reference).

@@ -11,6 +11,7 @@ import base64
 
 from s3box.protocol import checksums, xml
 from s3box.protocol.errors import S3Error
+from s3box.protocol.response import Response
 from s3box.records import MAX_PART_NUMBER, ChecksumRecord, PartRecord, UploadInfo, unquote_etag
 from s3box.server.handlers.common import (
     OWNER,
@@ -28,7 +29,7 @@ from s3box.server.handlers.objects import (
     parse_copy_source,
     write_condition,
 )
-from s3box.server.http import RequestContext, Response, parse_document
+from s3box.server.http import RequestContext, parse_document
 from s3box.server.payload import Payload
 from s3box.storage.errors import StorageError
 

@@ -24,6 +24,7 @@ from s3box.protocol.errors import S3Error
 from s3box.protocol.header_values import check_override_value
 from s3box.protocol.names import validate_bucket_name, validate_key
 from s3box.protocol.ranges import content_range, parse_range
+from s3box.protocol.response import Response
 from s3box.records import ChecksumRecord, ObjectFields, ObjectMeta, WriteCondition
 from s3box.server.handlers.common import (
     OWNER_ID,
@@ -40,7 +41,7 @@ from s3box.server.handlers.common import (
     quote_etag,
     reject_customer_key,
 )
-from s3box.server.http import RequestContext, Response
+from s3box.server.http import RequestContext
 from s3box.server.payload import Payload
 
 # Bodies up to this size are taken whole and published in one engine step.

@@ -1,0 +1,41 @@
+"""What a parse_<op> function reads from a request: its head, already routed.
+
+A Protocol, so the server's RequestContext satisfies it as it is and protocol
+tests pass a plain record (`Head`). Names are lower-case; values are decoded
+text (a header repeated is joined with ","; `header_list` keeps each)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class RequestHead(Protocol):
+    @property
+    def method(self) -> str: ...
+    @property
+    def raw_path(self) -> str: ...
+    @property
+    def bucket(self) -> str | None: ...
+    @property
+    def key(self) -> str | None: ...
+    @property
+    def query(self) -> Mapping[str, str]: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def header_list(self) -> Sequence[tuple[str, str]]: ...
+
+
+@dataclass(slots=True)
+class Head:
+    """A RequestHead built by hand (tests, and callers without a server)."""
+
+    method: str = "GET"
+    raw_path: str = "/"
+    bucket: str | None = None
+    key: str | None = None
+    query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    header_list: list[tuple[str, str]] = field(default_factory=list)
