@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from s3box import __version__
-from s3box.config import Config, ConfigError, default_config_template, load_config
+from s3box.config import (
+    HTTP_SERVERS,
+    LOG_LEVELS,
+    Config,
+    ConfigError,
+    default_config_template,
+    load_config,
+)
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -22,8 +29,6 @@ EXIT_USAGE = 2  # bad configuration or arguments (argparse uses 2 as well)
 EXIT_DATA_DIR = 3  # base_dir cannot be used (not a directory, read-only, no permission)
 
 READY_PATH = "/_s3box/health/ready"
-LOG_LEVELS = ("trace", "debug", "info", "warn", "error")
-HTTP_SERVERS = ("uvicorn", "granian")
 
 
 def _add_config_options(parser: argparse.ArgumentParser, *, in_subcommand: bool) -> None:
