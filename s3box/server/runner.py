@@ -12,15 +12,19 @@ import json
 import logging
 import os
 import signal
-import sys
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import uvicorn
+from granian import Granian
+from granian.constants import HTTPModes, Interfaces, Loops
+from granian.http import HTTP1Settings
 
 from s3box import __version__
-
-if TYPE_CHECKING:
-    from s3box.config import Config
-    from s3box.server.app import S3App
+from s3box.config import Config, load_config
+from s3box.server.app import S3App
+from s3box.server.logging import configure_logging
+from s3box.server.uvicorn_protocol import protocol_class
 
 log = logging.getLogger("s3box")
 
@@ -59,8 +63,6 @@ def _warn_open_access(config: Config) -> None:
 
 def serve(config: Config) -> int:
     """Run s3box until SIGINT/SIGTERM; returns the process exit code."""
-    from s3box.server.logging import configure_logging
-
     handle = configure_logging(config.logging)
     _tune_gc()
     try:
@@ -84,11 +86,6 @@ def _tune_gc() -> None:
 
 
 def _serve_uvicorn(config: Config) -> int:
-    import uvicorn
-
-    from s3box.server.app import S3App
-    from s3box.server.uvicorn_protocol import protocol_class
-
     app = S3App(config)
     uv_config = uvicorn.Config(
         app,
@@ -145,10 +142,6 @@ def _announce_when_started(server: Any, config: Config) -> list[bool]:
 
 
 def _serve_granian(config: Config) -> int:
-    from granian import Granian
-    from granian.constants import HTTPModes, Interfaces, Loops
-    from granian.http import HTTP1Settings
-
     os.environ[_CONFIG_ENV] = json.dumps(_plain(asdict(config)))
     print(banner(config), flush=True)
     server = Granian(
@@ -177,10 +170,6 @@ def _serve_granian(config: Config) -> int:
 def granian_app() -> S3App:
     """Factory granian calls in its worker: rebuild the Config the parent
     resolved (passed through the environment) and the app."""
-    from s3box.config import load_config
-    from s3box.server.app import S3App
-    from s3box.server.logging import configure_logging
-
     data = json.loads(os.environ[_CONFIG_ENV])
     config = load_config(None, {}, data)
     configure_logging(config.logging)
@@ -196,8 +185,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, os.PathLike):
         return os.fspath(value)
     return value
-
-
-def main_error(message: str) -> int:
-    print(f"s3box: {message}", file=sys.stderr)
-    return 2
