@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import signal
+import socket
 from dataclasses import asdict
 from typing import Any
 
@@ -42,12 +43,14 @@ def _is_loopback(address: str) -> bool:
         return False
 
 
-def banner(config: Config) -> str:
+def banner(config: Config, port: int) -> str:
+    """The startup line. `port` is the one actually bound (bind_port 0 picks any free
+    one), so a caller that started s3box with --port 0 reads its port here."""
     host = config.bind_address
     shown = f"[{host}]" if ":" in host else host
     auth = "sigv4" if config.auth.enabled else "open (no authentication)"
     return (
-        f"s3box {__version__} listening on http://{shown}:{config.bind_port} "
+        f"s3box {__version__} listening on http://{shown}:{port} "
         f"data={os.path.abspath(config.base_dir)} auth={auth} server={config.http_server}"
     )
 
@@ -135,19 +138,31 @@ def _announce_when_started(server: Any, config: Config) -> list[bool]:
         await original(sockets=sockets)
         if server.started:
             started.append(True)
-            print(banner(config), flush=True)
+            print(banner(config, _bound_port(server)), flush=True)
 
     server.startup = startup
     return started
 
 
+def _bound_port(server: Any) -> int:
+    """The port uvicorn's listening socket got (the configured one, or the kernel's
+    pick for port 0)."""
+    for listener in server.servers:
+        for sock in listener.sockets:
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                return int(sock.getsockname()[1])
+    return int(server.config.port)
+
+
 def _serve_granian(config: Config) -> int:
+    reserved = _reserve_port(config.bind_address) if config.bind_port == 0 else None
+    port = reserved.getsockname()[1] if reserved is not None else config.bind_port
     os.environ[_CONFIG_ENV] = json.dumps(_plain(asdict(config)))
-    print(banner(config), flush=True)
+    print(banner(config, port), flush=True)
     server = Granian(
         "s3box.server.runner:granian_app",
         address=config.bind_address,
-        port=config.bind_port,
+        port=port,
         interface=Interfaces.ASGI,
         workers=1,
         loop=Loops.uvloop,
@@ -163,8 +178,25 @@ def _serve_granian(config: Config) -> int:
             header_read_timeout=max(1, round(config.limits.header_timeout_secs * 1000))
         ),
     )
-    server.serve()
+    try:
+        server.serve()
+    finally:
+        if reserved is not None:
+            reserved.close()
     return 0
+
+
+def _reserve_port(address: str) -> socket.socket:
+    """Pick a free port for granian and hold it. On Linux granian binds in its worker
+    process (SO_REUSEPORT), where port 0 would pick a port nobody is told about: the
+    kernel picks one here instead. The socket stays bound but never listens, so it
+    takes no connections, and it keeps any other program off the port; it shares the
+    port with granian's listener through SO_REUSEPORT (same user)."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((address, 0))
+    return sock
 
 
 def granian_app() -> S3App:
