@@ -2,8 +2,7 @@
 and then passed in as a frozen `Config`.
 
 model.py holds the dataclasses, schema.py the validation, load.py the merging of file,
-environment and flags, template.py the --init file. Nothing here reads globals, logs or
-touches the data directory.
+environment and flags, template.py the --init file. Nothing here reads globals or logs.
 """
 
 from s3box.config.load import load_config
@@ -11,17 +10,11 @@ from s3box.config.model import (
     HTTP_SERVERS,
     LOG_LEVELS,
     AccessKey,
-    AuthConfig,
     Config,
-    HttpServer,
-    LimitsConfig,
-    LogFormat,
     LoggingConfig,
-    LogLevel,
     MaintenanceConfig,
-    StorageConfig,
 )
-from s3box.config.schema import SCHEMA, ConfigError, FieldSpec
+from s3box.config.schema import SCHEMA, ConfigError
 from s3box.config.template import default_config_template
 
 __all__ = [
@@ -29,17 +22,10 @@ __all__ = [
     "LOG_LEVELS",
     "SCHEMA",
     "AccessKey",
-    "AuthConfig",
     "Config",
     "ConfigError",
-    "FieldSpec",
-    "HttpServer",
-    "LimitsConfig",
-    "LogFormat",
-    "LogLevel",
     "LoggingConfig",
     "MaintenanceConfig",
-    "StorageConfig",
     "default_config_template",
     "load_config",
 ]

@@ -2,7 +2,7 @@
 
 Plain typed values and nothing else: validation is in schema.py, reading files and the
 environment in load.py. Each field's doc, bounds and shown default sit next to it (field
-metadata), so the schema, the --init template and the reference docs share one source.
+metadata), where the schema and the --init template read them.
 """
 
 from __future__ import annotations
