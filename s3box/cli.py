@@ -9,12 +9,22 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
 from s3box import __version__
-from s3box.config import Config, ConfigError, default_config_template, load_config
+from s3box.config import (
+    HTTP_SERVERS,
+    LOG_LEVELS,
+    Config,
+    ConfigError,
+    default_config_template,
+    load_config,
+)
+from s3box.storage.rebuild import rebuild_index_offline
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -22,8 +32,6 @@ EXIT_USAGE = 2  # bad configuration or arguments (argparse uses 2 as well)
 EXIT_DATA_DIR = 3  # base_dir cannot be used (not a directory, read-only, no permission)
 
 READY_PATH = "/_s3box/health/ready"
-LOG_LEVELS = ("trace", "debug", "info", "warn", "error")
-HTTP_SERVERS = ("uvicorn", "granian")
 
 
 def _add_config_options(parser: argparse.ArgumentParser, *, in_subcommand: bool) -> None:
@@ -180,9 +188,6 @@ def healthcheck(url: str, *, timeout: float = 2.0) -> int:
     """GET the readiness URL; exit 0 on 200 and 1 otherwise, with one line of output."""
     if url.rstrip("/").count("/") <= 2:  # "http://host:port" alone: add the ready path
         url = url.rstrip("/") + READY_PATH
-    import urllib.error  # only the healthcheck needs it: keep server startup lean
-    import urllib.request
-
     # No proxies: a container's HTTP_PROXY must not intercept a loopback probe.
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
@@ -203,11 +208,6 @@ def healthcheck(url: str, *, timeout: float = 2.0) -> int:
 
 def rebuild_index(config: Config, bucket: str) -> int:
     try:
-        from s3box.storage.rebuild import rebuild_index_offline
-    except ImportError as err:
-        print(f"s3box: rebuild-index is not available in this build: {err}", file=sys.stderr)
-        return EXIT_USAGE
-    try:
         count = rebuild_index_offline(Path(config.base_dir), bucket)
     except Exception as err:  # report any engine failure as one line, not a traceback
         print(f"s3box: rebuild-index {bucket}: {err}", file=sys.stderr)
@@ -217,9 +217,9 @@ def rebuild_index(config: Config, bucket: str) -> int:
 
 
 def serve(config: Config) -> int:
-    try:
-        from s3box.server.runner import serve as run_server
-    except ImportError as err:
-        print(f"s3box: the server runner is not available: {err}", file=sys.stderr)
-        return EXIT_USAGE
+    # Imported here, not at the top: the server stack (engine, handlers, awscrt) takes
+    # about 0.45 s to import, which healthcheck (run every few seconds by container
+    # probes), --init and --help would otherwise pay for nothing.
+    from s3box.server.runner import serve as run_server
+
     return run_server(config)

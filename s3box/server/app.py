@@ -16,10 +16,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl
 
-from s3box import __version__
+from s3box.config import Config
 from s3box.protocol.errors import S3Error, render_error
 from s3box.protocol.framing import check_transfer_encoding
 from s3box.protocol.limits import BodyTimeouts, check_request_head, fold_headers
@@ -27,16 +27,15 @@ from s3box.protocol.response import Response
 from s3box.protocol.routing import ADMIN_PREFIX, route, split_path
 from s3box.protocol.sigv4 import check_payload_hash_value
 from s3box.server import affinity
+from s3box.server.access_log import log_request
 from s3box.server.auth import authenticate, secret_lookup
+from s3box.server.bandwidth import BandwidthMeter
+from s3box.server.handlers import admin, buckets, extras, multipart, objects
 from s3box.server.http import ClientDisconnected, Receive, RequestContext, Send
 from s3box.server.lifecycle import Lifecycle
-from s3box.server.logging import BandwidthMeter
 from s3box.server.metrics import Metrics
 from s3box.storage.engine import Engine, EngineOptions
 from s3box.storage.errors import StorageError
-
-if TYPE_CHECKING:
-    from s3box.config import Config
 
 Handler = Callable[[RequestContext], Awaitable[Response]]
 
@@ -80,7 +79,7 @@ class S3App:
         )
         # Config is frozen: the access key -> secret table is built once.
         self.secret_lookup = secret_lookup(config.auth.credentials)
-        self.region: str = getattr(config, "region", "us-east-1")
+        self.region = config.region
         self.body_timeouts = BodyTimeouts(
             config.limits.body_idle_timeout_secs, config.limits.body_min_rate
         )
@@ -98,8 +97,6 @@ class S3App:
         self._register()
 
     def _register(self) -> None:
-        from s3box.server.handlers import admin, buckets, extras, multipart, objects
-
         for module in (buckets, objects, multipart, extras):
             self.handlers.update(module.HANDLERS)
         self.admin_handlers.update(admin.HANDLERS)
@@ -310,23 +307,18 @@ class S3App:
             return
         latency_ms = seconds * 1000.0
         uri = ctx.raw_path + ("?" + ctx.raw_query if ctx.raw_query else "")
-        try:
-            from s3box.server.logging import log_request
-
-            log_request(
-                access_log,
-                method=ctx.method,
-                uri=uri,
-                status=status,
-                bytes_in=ctx.bytes_in,
-                bytes_out=bytes_out,
-                latency_ms=latency_ms,
-                request_id=ctx.request_id,
-                access_key=ctx.access_key,
-                operation=ctx.operation,
-            )
-        except ImportError:  # logging module not there yet
-            access_log.info("%s %s %s %.1fms", ctx.method, uri, status, latency_ms)
+        log_request(
+            access_log,
+            method=ctx.method,
+            uri=uri,
+            status=status,
+            bytes_in=ctx.bytes_in,
+            bytes_out=bytes_out,
+            latency_ms=latency_ms,
+            request_id=ctx.request_id,
+            access_key=ctx.access_key,
+            operation=ctx.operation,
+        )
 
 
 def _has_body(headers: dict[str, str]) -> bool:
@@ -354,10 +346,3 @@ def _storage_to_s3(err: StorageError, ctx: RequestContext) -> S3Error:
         if element is not None:
             extra[element] = value
     return S3Error(err.code, err.message or None, extra=extra)
-
-
-def create_app(config: Config) -> S3App:
-    return S3App(config)
-
-
-SERVER_HEADER = f"s3box/{__version__}"

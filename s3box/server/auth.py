@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from s3box.config import Credential
+from s3box.config import AccessKey
 from s3box.protocol.errors import S3Error
 from s3box.protocol.routing import ADMIN_PREFIX
 from s3box.protocol.sigv4 import AuthResult, check_payload_sha256, verify_request
@@ -94,7 +94,7 @@ def _has_body(headers: Mapping[str, str]) -> bool:
     return length not in ("", "0")
 
 
-def secret_lookup(credentials: tuple[Credential, ...]) -> Callable[[str], str | None]:
+def secret_lookup(credentials: tuple[AccessKey, ...]) -> Callable[[str], str | None]:
     """access key -> secret for a credential list (the app builds it once)."""
     table: Mapping[str, str] = {c.access_key: c.secret_key for c in credentials}
     return table.get

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from s3box.config import LoggingConfig, MaintenanceConfig
-from s3box.server.logging import BandwidthMeter, run_bandwidth_reporter
+from s3box.server.bandwidth import BandwidthMeter, run_bandwidth_reporter
 from s3box.server.metrics import Metrics
 from s3box.storage.engine import Engine
 from s3box.storage.maintenance import Maintenance, MaintenancePolicy, PassResult

@@ -12,15 +12,20 @@ import json
 import logging
 import os
 import signal
-import sys
+import socket
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import uvicorn
+from granian import Granian
+from granian.constants import HTTPModes, Interfaces, Loops
+from granian.http import HTTP1Settings
 
 from s3box import __version__
-
-if TYPE_CHECKING:
-    from s3box.config import Config
-    from s3box.server.app import S3App
+from s3box.config import Config, load_config
+from s3box.server.app import S3App
+from s3box.server.logging import configure_logging
+from s3box.server.uvicorn_protocol import protocol_class
 
 log = logging.getLogger("s3box")
 
@@ -38,12 +43,14 @@ def _is_loopback(address: str) -> bool:
         return False
 
 
-def banner(config: Config) -> str:
+def banner(config: Config, port: int) -> str:
+    """The startup line. `port` is the one actually bound (bind_port 0 picks any free
+    one), so a caller that started s3box with --port 0 reads its port here."""
     host = config.bind_address
     shown = f"[{host}]" if ":" in host else host
     auth = "sigv4" if config.auth.enabled else "open (no authentication)"
     return (
-        f"s3box {__version__} listening on http://{shown}:{config.bind_port} "
+        f"s3box {__version__} listening on http://{shown}:{port} "
         f"data={os.path.abspath(config.base_dir)} auth={auth} server={config.http_server}"
     )
 
@@ -59,8 +66,6 @@ def _warn_open_access(config: Config) -> None:
 
 def serve(config: Config) -> int:
     """Run s3box until SIGINT/SIGTERM; returns the process exit code."""
-    from s3box.server.logging import configure_logging
-
     handle = configure_logging(config.logging)
     _tune_gc()
     try:
@@ -84,11 +89,6 @@ def _tune_gc() -> None:
 
 
 def _serve_uvicorn(config: Config) -> int:
-    import uvicorn
-
-    from s3box.server.app import S3App
-    from s3box.server.uvicorn_protocol import protocol_class
-
     app = S3App(config)
     uv_config = uvicorn.Config(
         app,
@@ -138,23 +138,31 @@ def _announce_when_started(server: Any, config: Config) -> list[bool]:
         await original(sockets=sockets)
         if server.started:
             started.append(True)
-            print(banner(config), flush=True)
+            print(banner(config, _bound_port(server)), flush=True)
 
     server.startup = startup
     return started
 
 
-def _serve_granian(config: Config) -> int:
-    from granian import Granian
-    from granian.constants import HTTPModes, Interfaces, Loops
-    from granian.http import HTTP1Settings
+def _bound_port(server: Any) -> int:
+    """The port uvicorn's listening socket got (the configured one, or the kernel's
+    pick for port 0)."""
+    for listener in server.servers:
+        for sock in listener.sockets:
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                return int(sock.getsockname()[1])
+    return int(server.config.port)
 
+
+def _serve_granian(config: Config) -> int:
+    reserved = _reserve_port(config.bind_address) if config.bind_port == 0 else None
+    port = reserved.getsockname()[1] if reserved is not None else config.bind_port
     os.environ[_CONFIG_ENV] = json.dumps(_plain(asdict(config)))
-    print(banner(config), flush=True)
+    print(banner(config, port), flush=True)
     server = Granian(
         "s3box.server.runner:granian_app",
         address=config.bind_address,
-        port=config.bind_port,
+        port=port,
         interface=Interfaces.ASGI,
         workers=1,
         loop=Loops.uvloop,
@@ -170,17 +178,30 @@ def _serve_granian(config: Config) -> int:
             header_read_timeout=max(1, round(config.limits.header_timeout_secs * 1000))
         ),
     )
-    server.serve()
+    try:
+        server.serve()
+    finally:
+        if reserved is not None:
+            reserved.close()
     return 0
+
+
+def _reserve_port(address: str) -> socket.socket:
+    """Pick a free port for granian and hold it. On Linux granian binds in its worker
+    process (SO_REUSEPORT), where port 0 would pick a port nobody is told about: the
+    kernel picks one here instead. The socket stays bound but never listens, so it
+    takes no connections, and it keeps any other program off the port; it shares the
+    port with granian's listener through SO_REUSEPORT (same user)."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((address, 0))
+    return sock
 
 
 def granian_app() -> S3App:
     """Factory granian calls in its worker: rebuild the Config the parent
     resolved (passed through the environment) and the app."""
-    from s3box.config import load_config
-    from s3box.server.app import S3App
-    from s3box.server.logging import configure_logging
-
     data = json.loads(os.environ[_CONFIG_ENV])
     config = load_config(None, {}, data)
     configure_logging(config.logging)
@@ -196,8 +217,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, os.PathLike):
         return os.fspath(value)
     return value
-
-
-def main_error(message: str) -> int:
-    print(f"s3box: {message}", file=sys.stderr)
-    return 2

@@ -1,11 +1,16 @@
-"""Fixtures: a real s3box process on a free port with a temp data dir, and
-boto3 / AWS CLI clients pointed at it."""
+"""Fixtures: a real s3box process with a temp data dir, and boto3 / AWS CLI clients
+pointed at it.
+
+Each server binds port 0 and the port is read from its startup line, so two test
+workers can never race for a port. Every server runs in its own process group and is
+stopped when the test that started it ends, whether it passed, failed or timed out."""
 
 from __future__ import annotations
 
 import itertools
 import os
-import socket
+import re
+import signal
 import subprocess
 import sys
 import time
@@ -26,12 +31,6 @@ REGION = "us-east-1"
 REPO = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class S3BoxProcess:
     port: int
@@ -49,14 +48,59 @@ class S3BoxProcess:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        """SIGTERM (a graceful stop), then SIGKILL to the whole process group: nothing
+        it started (granian's worker) outlives it. Returns s3box's exit code."""
+        try:
+            if self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait(timeout=10)
+        finally:
+            _kill_group(self.proc.pid)
         return int(self.proc.returncode)
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is already gone
+
+
+# Servers started by start_s3box and not yet stopped by the per-test teardown below.
+_started: list[S3BoxProcess] = []
+
+
+@pytest.fixture(autouse=True)
+def _stop_servers_the_test_started() -> Iterator[None]:
+    """Stops every server a test started and left running (a failed assert, a
+    timeout). Session and module fixtures start theirs before this runs (pytest sets
+    up wider scopes first), so theirs are left to their own teardown."""
+    before = len(_started)
+    yield
+    mine = _started[before:]
+    del _started[before:]
+    for server in mine:
+        server.stop()
+
+
+_BANNER = re.compile(rb"listening on http://[^ ]*:(\d+) ")
+
+
+def wait_for_port(log_path: Path, proc: subprocess.Popen[bytes], deadline_s: float = 20.0) -> int:
+    """The port s3box bound, read from its startup line in its log."""
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        found = _BANNER.search(log_path.read_bytes())
+        if found:
+            return int(found.group(1))
+        if proc.poll() is not None:
+            raise RuntimeError(f"s3box exited early with code {proc.returncode}")
+        time.sleep(0.02)
+    raise RuntimeError("s3box printed no startup line in time")
 
 
 def wait_ready(endpoint: str, proc: subprocess.Popen[bytes], deadline_s: float = 20.0) -> None:
@@ -82,7 +126,6 @@ def start_s3box(
     args: list[str] | None = None,
     env: dict[str, str] | None = None,
 ) -> S3BoxProcess:
-    port = free_port()
     data_dir = tmp / "data"
     log_path = tmp / "s3box.log"
     proc_env = dict(os.environ)
@@ -105,20 +148,32 @@ def start_s3box(
         "--address",
         "127.0.0.1",
         "--port",
-        str(port),
+        "0",
         "--data-dir",
         str(data_dir),
         *(args or []),
     ]
     log_file = open(log_path, "wb")  # noqa: SIM115 - owned by the process
-    proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=proc_env, cwd=tmp)
+    proc = subprocess.Popen(
+        cmd,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        env=proc_env,
+        cwd=tmp,
+        start_new_session=True,  # its own process group, for _kill_group
+    )
     log_file.close()
-    server = S3BoxProcess(port, data_dir, proc, log_path, auth=auth)
+    server = S3BoxProcess(0, data_dir, proc, log_path, auth=auth)
+    _started.append(server)
     try:
+        server.port = wait_for_port(log_path, proc)
         wait_ready(server.endpoint, proc)
     except Exception:
         server.stop()
         raise RuntimeError(f"s3box failed to start:\n{server.log_text()}") from None
+    except BaseException:  # interrupted while waiting: still leave nothing running
+        server.stop()
+        raise
     return server
 
 

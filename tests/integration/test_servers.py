@@ -73,6 +73,9 @@ def test_startup_banner_names_the_server(server: S3BoxProcess) -> None:
     text = Path(server.log_path).read_text()
     assert "listening on http://127.0.0.1:" in text
     assert "server=" in text
+    # Started with --port 0: the line names the port actually bound, which answers.
+    assert server.port != 0
+    assert f"listening on http://127.0.0.1:{server.port} " in text
 
 
 def _thread_cpu_sets(pid: int) -> list[frozenset[int]]:

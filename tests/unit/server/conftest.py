@@ -1,4 +1,5 @@
-"""The s3box ASGI app in process: no subprocess, no socket.
+"""Fixtures for the server unit tests: logging on a captured stream, and the
+s3box ASGI app in process (no subprocess, no socket).
 
 `asgi` is an `AsgiClient` over a started `S3App` on a temporary data dir (auth
 off, as `make run`). Each call builds the ASGI scope a server would, feeds the
@@ -11,6 +12,7 @@ pass or fail.
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +20,9 @@ from typing import Any
 
 import pytest
 
-from s3box.config import load_config
+from s3box.config import LoggingConfig, load_config
 from s3box.server.app import S3App
+from s3box.server.logging import LoggingHandle, configure_logging
 
 
 @dataclass(slots=True)
@@ -99,3 +102,23 @@ def asgi(tmp_path: Path) -> Iterator[AsgiClient]:
             yield AsgiClient(runner, app)
         finally:
             runner.run(app.shutdown())
+
+
+@pytest.fixture
+def started():
+    """configure_logging with a captured stream; always stopped, even on failure."""
+    handles: list[LoggingHandle] = []
+
+    def start(cfg: LoggingConfig, **kwargs) -> tuple[LoggingHandle, io.StringIO]:
+        stream = io.StringIO()
+        handle = configure_logging(cfg, stream=stream, **kwargs)
+        handles.append(handle)
+        return handle, stream
+
+    yield start
+    for handle in handles:
+        handle.stop()
+
+
+def lines(stream: io.StringIO) -> list[str]:
+    return stream.getvalue().splitlines()

@@ -13,8 +13,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from s3box.config import load_config
 from s3box.server.app import S3App
+from s3box.server.bandwidth import BandwidthMeter
 from s3box.server.lifecycle import Lifecycle
-from s3box.server.logging import BandwidthMeter
 from s3box.server.metrics import LATENCY_BUCKETS, Metrics
 from s3box.storage.engine import Engine
 

@@ -9,7 +9,6 @@ from s3box.config import load_config
 from s3box.protocol.routing import OPERATIONS
 from s3box.server.app import S3App
 
-
 # Routed but refused before authentication in S3App._dispatch (501 whatever the
 # auth mode): browser-form uploads are not implemented yet.
 REFUSED_BEFORE_AUTH = {"post_object"}
