@@ -1,4 +1,5 @@
-"""The Range header of GetObject/HeadObject, resolved the way S3 resolves it.
+"""The Range header of GetObject/HeadObject, resolved the way S3 resolves it,
+and UploadPartCopy's stricter x-amz-copy-source-range.
 
 Pure: a header string and an object size in, an inclusive byte span (or None
 for "send the whole object, 200") out. Never touches the object itself.
@@ -84,3 +85,44 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
 def content_range(start: int, end: int, size: int) -> str:
     """Content-Range value of a 206 response, e.g. "bytes 0-9/100"."""
     return f"bytes {start}-{end}/{size}"
+
+
+_COPY_RANGE_FORM = (
+    "The x-amz-copy-source-range value must be of the form bytes=first-last where "
+    "first and last are the zero-based offsets of the first and last bytes to copy"
+)
+
+
+def parse_copy_source_range(header: str | None, size: int) -> tuple[int, int]:
+    """x-amz-copy-source-range of UploadPartCopy against a source of `size`
+    bytes -> inclusive (first, last); absent -> the whole source.
+
+    Unlike Range, S3 ignores nothing here: both offsets are required, a
+    malformed value is InvalidArgument and a last byte beyond the source is
+    InvalidRange (UploadPartCopy reference).
+    """
+    if header is None:
+        return 0, size - 1
+    spec = header.strip()
+    first_s, dash, last_s = spec[6:].partition("-")
+    well_formed = (
+        spec.startswith("bytes=")
+        and dash == "-"
+        and first_s.isdigit()
+        and last_s.isdigit()
+        and int(first_s) <= int(last_s)
+    )
+    if not well_formed:
+        raise S3Error(
+            "InvalidArgument",
+            _COPY_RANGE_FORM,
+            extra={"ArgumentName": "x-amz-copy-source-range", "ArgumentValue": header},
+        )
+    first, last = int(first_s), int(last_s)
+    if last >= size:
+        raise S3Error(
+            "InvalidRange",
+            "The requested range is not satisfiable",
+            extra={"RangeRequested": header, "ActualObjectSize": str(size)},
+        )
+    return first, last

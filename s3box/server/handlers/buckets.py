@@ -11,27 +11,41 @@ import base64
 import binascii
 import hashlib
 
-from s3box.protocol import xml
 from s3box.protocol.errors import S3Error
 from s3box.protocol.names import validate_bucket_name, validate_key
+from s3box.protocol.operations.acl import render_get_bucket_acl
+from s3box.protocol.operations.buckets import (
+    parse_create_bucket,
+    render_get_bucket_location,
+    render_list_buckets,
+)
+from s3box.protocol.operations.deletes import parse_delete_objects, render_delete_objects
+from s3box.protocol.operations.listing import (
+    ListObjectsOutput,
+    ListObjectsV2Output,
+    render_list_objects,
+    render_list_objects_v2,
+)
+from s3box.protocol.query import (
+    INVALID_VERSION_ID,
+    MAX_PAGE_SIZE,
+    int_query_param,
+    max_keys_echo,
+    parse_encoding_type,
+)
 from s3box.protocol.response import Response
 from s3box.records import DeleteResult
 from s3box.server.handlers.common import (
     GRANT_HEADERS,
-    INVALID_VERSION_ID,
     OWNER,
     OWNER_ID,
     OWNER_NAME,
     XML_HEADERS,
     bucket_of,
     check_canned_acl,
-    int_query_param,
     verify_content_md5,
 )
 from s3box.server.http import RequestContext, parse_document
-
-MAX_KEYS_LIMIT = 1000
-
 
 MAX_BUCKETS_LIMIT = 10_000  # S3's page size, and the most max-buckets may ask for
 
@@ -70,7 +84,7 @@ async def list_buckets(ctx: RequestContext) -> Response:
     if paginated and len(chosen) > limit:
         chosen = chosen[:limit]
         next_token = encode_token(chosen[-1].name)
-    body = xml.render_list_buckets(
+    body = render_list_buckets(
         chosen,
         OWNER_ID,
         OWNER_NAME,
@@ -109,7 +123,7 @@ async def create_bucket(ctx: RequestContext) -> Response:
     check_canned_acl(ctx)  # accepted and ignored: s3box has no ACLs
     check_create_bucket_options(ctx)
     body = await ctx.read_body()
-    location = await parse_document(xml.parse_create_bucket, body) if body.strip() else None
+    location = await parse_document(parse_create_bucket, body) if body.strip() else None
     check_location_constraint(location, ctx.app.region)
     await ctx.app.engine.create_bucket(bucket)
     return Response(headers=[("location", f"/{bucket}")])
@@ -160,26 +174,13 @@ async def delete_bucket(ctx: RequestContext) -> Response:
 async def get_bucket_location(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx)
     await ctx.app.engine.head_bucket(bucket)
-    return Response(headers=list(XML_HEADERS), body=xml.render_location(ctx.app.region))
+    return Response(headers=list(XML_HEADERS), body=render_get_bucket_location(ctx.app.region))
 
 
 async def get_bucket_acl(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx)
     await ctx.app.engine.head_bucket(bucket)
-    return Response(headers=list(XML_HEADERS), body=xml.render_acl(OWNER_ID, OWNER_NAME))
-
-
-def _encoding_type(ctx: RequestContext) -> str | None:
-    value = ctx.query.get("encoding-type")
-    if value is None:
-        return None
-    if value.lower() != "url":
-        raise S3Error(
-            "InvalidArgument",
-            "Invalid Encoding Method specified in Request",
-            extra={"ArgumentName": "encoding-type", "ArgumentValue": value},
-        )
-    return "url"
+    return Response(headers=list(XML_HEADERS), body=render_get_bucket_acl(OWNER))
 
 
 async def list_objects(ctx: RequestContext) -> Response:
@@ -187,33 +188,27 @@ async def list_objects(ctx: RequestContext) -> Response:
     prefix = ctx.query.get("prefix", "")
     delimiter = ctx.query.get("delimiter", "")
     marker = ctx.query.get("marker", "")
-    max_keys = int_query_param(ctx, "max-keys", MAX_KEYS_LIMIT, MAX_KEYS_LIMIT)
-    encoding_type = _encoding_type(ctx)
+    max_keys = int_query_param(ctx.query, "max-keys", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+    encoding_type = parse_encoding_type(ctx.query)
     page = await ctx.app.engine.list_objects(
         bucket, prefix=prefix, delimiter=delimiter, marker=marker, max_keys=max_keys
     )
-    body = xml.render_list_objects_v1(
-        bucket=bucket,
-        prefix=prefix,
-        marker=marker,
-        delimiter=delimiter,
-        max_keys=max_keys_echo(ctx),
-        encoding_type=encoding_type,
-        entries=page.entries,
-        common_prefixes=page.common_prefixes,
-        is_truncated=page.is_truncated,
-        next_marker=page.next_marker if (page.is_truncated and delimiter) else None,
-        owner=OWNER,
+    body = render_list_objects(
+        ListObjectsOutput(
+            bucket=bucket,
+            prefix=prefix,
+            marker=marker,
+            delimiter=delimiter,
+            max_keys=max_keys_echo(ctx.query),
+            encoding_type=encoding_type,
+            entries=page.entries,
+            common_prefixes=page.common_prefixes,
+            is_truncated=page.is_truncated,
+            next_marker=page.next_marker if (page.is_truncated and delimiter) else None,
+            owner=OWNER,
+        )
     )
     return Response(headers=list(XML_HEADERS), body=body)
-
-
-def max_keys_echo(ctx: RequestContext) -> int:
-    """S3 echoes the MaxKeys the client asked for (1000 when absent)."""
-    raw = ctx.query.get("max-keys")
-    if not raw:
-        return MAX_KEYS_LIMIT
-    return int(raw)
 
 
 def encode_token(marker: str) -> str:
@@ -248,8 +243,8 @@ async def list_objects_v2(ctx: RequestContext) -> Response:
     delimiter = ctx.query.get("delimiter", "")
     token = ctx.query.get("continuation-token")
     start_after = ctx.query.get("start-after", "")
-    max_keys = int_query_param(ctx, "max-keys", MAX_KEYS_LIMIT, MAX_KEYS_LIMIT)
-    encoding_type = _encoding_type(ctx)
+    max_keys = int_query_param(ctx.query, "max-keys", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+    encoding_type = parse_encoding_type(ctx.query)
     marker = decode_token(token) if token is not None else start_after
     # S3: start-after is ignored once a continuation token is given, but a
     # start-after beyond the token still applies.
@@ -259,23 +254,25 @@ async def list_objects_v2(ctx: RequestContext) -> Response:
         bucket, prefix=prefix, delimiter=delimiter, marker=marker, max_keys=max_keys
     )
     fetch_owner = ctx.query.get("fetch-owner", "").lower() == "true"
-    body = xml.render_list_objects_v2(
-        bucket=bucket,
-        prefix=prefix,
-        delimiter=delimiter,
-        max_keys=max_keys_echo(ctx),
-        encoding_type=encoding_type,
-        entries=page.entries,
-        common_prefixes=page.common_prefixes,
-        is_truncated=page.is_truncated,
-        key_count=len(page.entries) + len(page.common_prefixes),
-        continuation_token=token,
-        next_continuation_token=(
-            encode_token(page.next_marker) if page.is_truncated and page.next_marker else None
-        ),
-        start_after=start_after or None,
-        fetch_owner=fetch_owner,
-        owner=OWNER,
+    body = render_list_objects_v2(
+        ListObjectsV2Output(
+            bucket=bucket,
+            prefix=prefix,
+            delimiter=delimiter,
+            max_keys=max_keys_echo(ctx.query),
+            encoding_type=encoding_type,
+            entries=page.entries,
+            common_prefixes=page.common_prefixes,
+            is_truncated=page.is_truncated,
+            key_count=len(page.entries) + len(page.common_prefixes),
+            continuation_token=token,
+            next_continuation_token=(
+                encode_token(page.next_marker) if page.is_truncated and page.next_marker else None
+            ),
+            start_after=start_after or None,
+            fetch_owner=fetch_owner,
+            owner=OWNER,
+        )
     )
     return Response(headers=list(XML_HEADERS), body=body)
 
@@ -288,7 +285,7 @@ async def delete_objects(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx)
     body = await ctx.read_body()
     verify_content_md5(ctx, await parse_document(_md5, body))
-    keys, version_ids, quiet = await parse_document(xml.parse_delete_objects, body)
+    keys, version_ids, quiet = await parse_document(parse_delete_objects, body)
     for key in keys:
         validate_key(key)
     await ctx.app.engine.head_bucket(bucket)
@@ -305,7 +302,7 @@ async def delete_objects(ctx: RequestContext) -> Response:
         done[k] if v in (None, "null") else DeleteResult(k, "InvalidArgument", INVALID_VERSION_ID)
         for k, v in zip(keys, version_ids, strict=True)
     ]
-    body = xml.render_delete_result(results, quiet, version_ids)
+    body = render_delete_objects(results, quiet, version_ids)
     return Response(headers=list(XML_HEADERS), body=body)
 
 

@@ -9,12 +9,12 @@ import base64
 import binascii
 from urllib.parse import parse_qsl
 
-from s3box.protocol import xml
 from s3box.protocol.errors import S3Error
 from s3box.protocol.names import validate_bucket_name, validate_key, validate_storage_class
+from s3box.protocol.operations.tagging import check_tags
 from s3box.protocol.timefmt import http_date
 from s3box.protocol.xmlrender import Owner
-from s3box.records import MAX_PART_NUMBER, ObjectFields, ObjectMeta
+from s3box.records import ObjectFields, ObjectMeta
 from s3box.server.http import RequestContext
 
 OWNER_ID = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
@@ -101,7 +101,7 @@ def stored_content_encoding(value: str | None) -> str | None:
 def parse_tagging_header(value: str) -> dict[str, str]:
     """x-amz-tagging: URL query form ("k1=v1&k2=v2"), with the same limits as
     a Tagging body (InvalidTag)."""
-    return xml.check_tags(parse_qsl(value, keep_blank_values=True))
+    return check_tags(parse_qsl(value, keep_blank_values=True))
 
 
 # Canned ACLs S3 knows (x-amz-acl). s3box has no ACLs: all are accepted and
@@ -266,57 +266,3 @@ def object_headers(meta: ObjectMeta) -> list[tuple[str, str]]:
     if fields.tags:
         out.append(("x-amz-tagging-count", str(len(fields.tags))))
     return out
-
-
-INVALID_VERSION_ID = "Invalid version id specified"
-
-
-def check_version_id(ctx: RequestContext) -> None:
-    """Buckets are unversioned: versionId=null names the current object (rclone
-    sends it); any other version id does not exist."""
-    version_id = ctx.query.get("versionId")
-    if version_id is None or version_id == "null":
-        return
-    raise S3Error(
-        "InvalidArgument",
-        INVALID_VERSION_ID,
-        extra={"ArgumentName": "versionId", "ArgumentValue": version_id},
-    )
-
-
-def parse_part_number(raw: str) -> int:
-    """A partNumber query value: an integer 1..10000, else InvalidArgument."""
-    try:
-        number = int(raw)
-    except ValueError:
-        number = 0
-    if not 1 <= number <= MAX_PART_NUMBER:
-        raise S3Error(
-            "InvalidArgument",
-            "Part number must be an integer between 1 and 10000, inclusive",
-            extra={"ArgumentName": "partNumber", "ArgumentValue": raw},
-        )
-    return number
-
-
-def int_query_param(ctx: RequestContext, name: str, default: int, maximum: int) -> int:
-    """A non-negative integer query parameter (max-keys, max-parts, ...),
-    capped at `maximum`; absent or empty -> default; else InvalidArgument."""
-    raw = ctx.query.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise S3Error(
-            "InvalidArgument",
-            f"Provided {name} not an integer or within integer range",
-            extra={"ArgumentName": name, "ArgumentValue": raw},
-        ) from None
-    if value < 0:
-        raise S3Error(
-            "InvalidArgument",
-            f"Argument {name} must be an integer between 0 and 2147483647",
-            extra={"ArgumentName": name, "ArgumentValue": raw},
-        )
-    return min(value, maximum)

@@ -12,24 +12,43 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from s3box.protocol import xml
 from s3box.protocol.errors import S3Error
+from s3box.protocol.operations.acl import Grant, parse_put_bucket_acl, parse_put_object_acl
+from s3box.protocol.operations.buckets import (
+    render_empty_configuration,
+    render_get_bucket_versioning,
+)
+from s3box.protocol.operations.listing import (
+    ListObjectVersionsOutput,
+    render_list_object_versions,
+)
+from s3box.protocol.operations.multipart import page_parts
+from s3box.protocol.operations.objects import ObjectAttributes, render_get_object_attributes
+from s3box.protocol.operations.tagging import (
+    parse_put_bucket_tagging,
+    parse_put_object_tagging,
+    render_get_bucket_tagging,
+    render_get_object_tagging,
+)
+from s3box.protocol.query import (
+    MAX_PAGE_SIZE,
+    check_version_id,
+    int_query_param,
+    max_keys_echo,
+    parse_encoding_type,
+)
 from s3box.protocol.response import Response
 from s3box.protocol.timefmt import http_date
 from s3box.records import ObjectMeta
-from s3box.server.handlers.buckets import max_keys_echo
 from s3box.server.handlers.common import (
     OWNER,
     OWNER_ID,
     XML_HEADERS,
     bucket_of,
-    check_version_id,
-    int_query_param,
     key_of,
 )
 from s3box.server.http import RequestContext
 
-MAX_LIST = 1000
 # Values of x-amz-object-attributes (GetObjectAttributes reference).
 OBJECT_ATTRIBUTES = frozenset({"ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"})
 # Size cap on request documents of these operations (a TagSet of 50 tags or an
@@ -52,15 +71,15 @@ async def _small_body(ctx: RequestContext) -> bytes:
 
 async def get_object_tagging(ctx: RequestContext) -> Response:
     bucket, key = bucket_of(ctx), key_of(ctx)
-    check_version_id(ctx)
+    check_version_id(ctx.query.get("versionId"))
     meta = await ctx.app.engine.head_object(bucket, key)
-    return Response(headers=list(XML_HEADERS), body=xml.render_tagging(meta.fields.tags))
+    return Response(headers=list(XML_HEADERS), body=render_get_object_tagging(meta.fields.tags))
 
 
 async def put_object_tagging(ctx: RequestContext) -> Response:
     bucket, key = bucket_of(ctx), key_of(ctx)
-    check_version_id(ctx)
-    tags = xml.parse_tagging(await _small_body(ctx))
+    check_version_id(ctx.query.get("versionId"))
+    tags = parse_put_object_tagging(await _small_body(ctx))
     await ctx.app.engine.head_bucket(bucket)
     await ctx.app.engine.put_object_tagging(bucket, key, tags)
     return Response(headers=[("x-amz-version-id", "null")])
@@ -68,7 +87,7 @@ async def put_object_tagging(ctx: RequestContext) -> Response:
 
 async def delete_object_tagging(ctx: RequestContext) -> Response:
     bucket, key = bucket_of(ctx), key_of(ctx)
-    check_version_id(ctx)
+    check_version_id(ctx.query.get("versionId"))
     await ctx.app.engine.head_bucket(bucket)
     await ctx.app.engine.put_object_tagging(bucket, key, {})
     return Response(status=204, headers=[("x-amz-version-id", "null")])
@@ -82,12 +101,12 @@ async def get_bucket_tagging(ctx: RequestContext) -> Response:
     tags = await ctx.app.engine.get_bucket_tagging(bucket)
     if tags is None:
         raise S3Error("NoSuchTagSet", "The TagSet does not exist", extra={"BucketName": bucket})
-    return Response(headers=list(XML_HEADERS), body=xml.render_tagging(tags))
+    return Response(headers=list(XML_HEADERS), body=render_get_bucket_tagging(tags))
 
 
 async def put_bucket_tagging(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx)
-    tags = xml.parse_tagging(await _small_body(ctx), max_tags=xml.MAX_BUCKET_TAGS)
+    tags = parse_put_bucket_tagging(await _small_body(ctx))
     await ctx.app.engine.put_bucket_tagging(bucket, tags)
     return Response(status=204)
 
@@ -136,10 +155,10 @@ def _header_int(ctx: RequestContext, name: str, default: int) -> int:
 
 def object_attributes(
     meta: ObjectMeta, names: set[str], max_parts: int, marker: int
-) -> xml.ObjectAttributes:
+) -> ObjectAttributes:
     """What GetObjectAttributes reports of `meta`. ObjectParts only for a
     multipart object; its Part entries carry each part's checksum."""
-    attrs = xml.ObjectAttributes()
+    attrs = ObjectAttributes()
     record = meta.fields.checksum
     if "ETag" in names:
         attrs.etag = meta.etag
@@ -151,13 +170,11 @@ def object_attributes(
     if "ObjectSize" in names:
         attrs.object_size = meta.size
     if "ObjectParts" in names and "-" in meta.etag:
-        after = [p for p in meta.parts if p.number > marker]
-        page = after[:max_parts]
+        page, attrs.parts_truncated = page_parts(meta.parts, marker, max_parts)
         attrs.parts_count = len(meta.parts)
         attrs.part_number_marker = marker
         attrs.next_part_number_marker = page[-1].number if page else marker
         attrs.max_parts = max_parts
-        attrs.parts_truncated = len(after) > len(page)
         algorithm = record.algorithm if record is not None else None
         attrs.parts = [
             (p.number, p.size, {algorithm: p.checksum} if algorithm and p.checksum else {})
@@ -168,12 +185,12 @@ def object_attributes(
 
 async def get_object_attributes(ctx: RequestContext) -> Response:
     bucket, key = bucket_of(ctx), key_of(ctx)
-    check_version_id(ctx)
+    check_version_id(ctx.query.get("versionId"))
     names = _requested_attributes(ctx)
-    max_parts = min(_header_int(ctx, "x-amz-max-parts", MAX_LIST), MAX_LIST)
+    max_parts = min(_header_int(ctx, "x-amz-max-parts", MAX_PAGE_SIZE), MAX_PAGE_SIZE)
     marker = _header_int(ctx, "x-amz-part-number-marker", 0)
     meta = await ctx.app.engine.head_object(bucket, key)
-    body = xml.render_object_attributes(object_attributes(meta, names, max_parts, marker))
+    body = render_get_object_attributes(object_attributes(meta, names, max_parts, marker))
     headers = [*XML_HEADERS, ("last-modified", http_date(meta.last_modified))]
     return Response(headers=headers, body=body)
 
@@ -185,7 +202,7 @@ async def get_bucket_versioning(ctx: RequestContext) -> Response:
     """Never enabled: an empty VersioningConfiguration (no Status)."""
     bucket = bucket_of(ctx)
     await ctx.app.engine.head_bucket(bucket)
-    return Response(headers=list(XML_HEADERS), body=xml.render_versioning())
+    return Response(headers=list(XML_HEADERS), body=render_get_bucket_versioning())
 
 
 async def list_object_versions(ctx: RequestContext) -> Response:
@@ -198,26 +215,15 @@ async def list_object_versions(ctx: RequestContext) -> Response:
     delimiter = q.get("delimiter", "")
     key_marker = q.get("key-marker", "")
     version_id_marker = q.get("version-id-marker", "")
-    encoding_type = q.get("encoding-type")
-    if encoding_type is not None and encoding_type.lower() != "url":
-        raise S3Error(
-            "InvalidArgument",
-            "Invalid Encoding Method specified in Request",
-            extra={"ArgumentName": "encoding-type", "ArgumentValue": encoding_type},
-        )
+    encoding_type = parse_encoding_type(q)
     if version_id_marker and not key_marker:
         raise S3Error(
             "InvalidArgument",
             "A version-id marker cannot be specified without a key marker.",
             extra={"ArgumentName": "version-id-marker", "ArgumentValue": version_id_marker},
         )
-    if version_id_marker not in ("", "null"):
-        raise S3Error(
-            "InvalidArgument",
-            "Invalid version id specified",
-            extra={"ArgumentName": "version-id-marker", "ArgumentValue": version_id_marker},
-        )
-    max_keys = int_query_param(ctx, "max-keys", MAX_LIST, MAX_LIST)
+    check_version_id(version_id_marker or None, "version-id-marker")
+    max_keys = int_query_param(q, "max-keys", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
     page = await ctx.app.engine.list_objects(
         bucket, prefix=prefix, delimiter=delimiter, marker=key_marker, max_keys=max_keys
     )
@@ -225,20 +231,22 @@ async def list_object_versions(ctx: RequestContext) -> Response:
     # A page ending on a version continues after that version ("null"); one
     # ending on a common prefix continues after the prefix alone.
     last_is_version = bool(page.entries) and next_key == page.entries[-1].key
-    body = xml.render_list_object_versions(
-        bucket=bucket,
-        prefix=prefix,
-        key_marker=key_marker,
-        version_id_marker=version_id_marker,
-        next_key_marker=next_key,
-        next_version_id_marker="null" if last_is_version else None,
-        max_keys=max_keys_echo(ctx),
-        delimiter=delimiter or None,
-        encoding_type="url" if encoding_type else None,
-        entries=page.entries,
-        common_prefixes=page.common_prefixes,
-        is_truncated=page.is_truncated,
-        owner=OWNER,
+    body = render_list_object_versions(
+        ListObjectVersionsOutput(
+            bucket=bucket,
+            prefix=prefix,
+            key_marker=key_marker,
+            version_id_marker=version_id_marker,
+            next_key_marker=next_key,
+            next_version_id_marker="null" if last_is_version else None,
+            max_keys=max_keys_echo(q),
+            delimiter=delimiter or None,
+            encoding_type=encoding_type,
+            entries=page.entries,
+            common_prefixes=page.common_prefixes,
+            is_truncated=page.is_truncated,
+            owner=OWNER,
+        )
     )
     return Response(headers=list(XML_HEADERS), body=body)
 
@@ -246,7 +254,9 @@ async def list_object_versions(ctx: RequestContext) -> Response:
 # ---- ACL writes -------------------------------------------------------------
 
 
-async def _check_private_acl(ctx: RequestContext) -> None:
+async def _check_private_acl(
+    ctx: RequestContext, parse: Callable[[bytes], tuple[str | None, list[Grant]]]
+) -> None:
     """Accept only what s3box already is: the owner with FULL_CONTROL and no
     one else, as x-amz-acl: private or an AccessControlPolicy saying so.
     Anything else (public-read, grants to others, x-amz-grant-* headers)
@@ -260,10 +270,8 @@ async def _check_private_acl(ctx: RequestContext) -> None:
         return
     if grant_headers or not body.strip():
         raise _acl_not_implemented()
-    _owner, grants = xml.parse_access_control_policy(body)
-    only_owner = len(grants) == 1 and grants[0] == xml.Grant(
-        "CanonicalUser", OWNER_ID, "FULL_CONTROL"
-    )
+    _owner, grants = parse(body)
+    only_owner = len(grants) == 1 and grants[0] == Grant("CanonicalUser", OWNER_ID, "FULL_CONTROL")
     if not only_owner:
         raise _acl_not_implemented()
 
@@ -278,15 +286,15 @@ def _acl_not_implemented() -> S3Error:
 async def put_bucket_acl(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx)
     await ctx.app.engine.head_bucket(bucket)
-    await _check_private_acl(ctx)
+    await _check_private_acl(ctx, parse_put_bucket_acl)
     return Response()
 
 
 async def put_object_acl(ctx: RequestContext) -> Response:
     bucket, key = bucket_of(ctx), key_of(ctx)
-    check_version_id(ctx)
+    check_version_id(ctx.query.get("versionId"))
     await ctx.app.engine.head_object(bucket, key)
-    await _check_private_acl(ctx)
+    await _check_private_acl(ctx, parse_put_object_acl)
     return Response()
 
 
@@ -339,7 +347,7 @@ def _empty_configuration(
 ) -> Callable[[RequestContext], Awaitable[Response]]:
     """A Get that S3 answers with 200 and an empty (or default) document for a
     bucket where it was never set."""
-    body = xml.render_empty_configuration(root, inner)
+    body = render_empty_configuration(root, inner)
 
     async def handler(ctx: RequestContext) -> Response:
         await ctx.app.engine.head_bucket(bucket_of(ctx))
@@ -384,7 +392,7 @@ async def restore_object(ctx: RequestContext) -> Response:
     """RestoreObject: S3 refuses it for an object that is not archived; s3box does
     not emulate archives, so it cannot honour it for one that is (501)."""
     bucket, key = bucket_of(ctx), key_of(ctx)
-    check_version_id(ctx)
+    check_version_id(ctx.query.get("versionId"))
     meta = await ctx.app.engine.head_object(bucket, key)
     if meta.fields.storage_class in _ARCHIVE_CLASSES:
         raise S3Error(

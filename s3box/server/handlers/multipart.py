@@ -9,18 +9,37 @@ from __future__ import annotations
 
 import base64
 
-from s3box.protocol import checksums, xml
+from s3box.protocol import checksums
 from s3box.protocol.errors import S3Error
+from s3box.protocol.operations.copy import render_upload_part_copy
+from s3box.protocol.operations.listing import (
+    ListMultipartUploadsOutput,
+    render_list_multipart_uploads,
+)
+from s3box.protocol.operations.multipart import (
+    CompletedPart,
+    ListPartsOutput,
+    page_parts,
+    parse_complete_multipart_upload,
+    render_complete_multipart_upload,
+    render_create_multipart_upload,
+    render_list_parts,
+)
+from s3box.protocol.query import (
+    MAX_PAGE_SIZE,
+    int_query_param,
+    parse_encoding_type,
+    parse_part_number,
+)
+from s3box.protocol.ranges import parse_copy_source_range
 from s3box.protocol.response import Response
 from s3box.records import MAX_PART_NUMBER, ChecksumRecord, PartRecord, UploadInfo, unquote_etag
 from s3box.server.handlers.common import (
     OWNER,
     XML_HEADERS,
     bucket_of,
-    int_query_param,
     key_of,
     object_fields_from_headers,
-    parse_part_number,
     quote_etag,
     reject_customer_key,
 )
@@ -33,7 +52,6 @@ from s3box.server.http import RequestContext, parse_document
 from s3box.server.payload import Payload
 from s3box.storage.errors import StorageError
 
-MAX_LIST = 1000
 # Which checksum types each algorithm allows at CreateMultipartUpload
 # (S3 User Guide, "Checking object integrity": full object vs composite).
 ALLOWED_TYPES = {
@@ -99,7 +117,7 @@ async def create_multipart_upload(ctx: RequestContext) -> Response:
     fields = object_fields_from_headers(ctx)
     fields.checksum = _requested_checksum(ctx)
     upload_id = await ctx.app.engine.create_multipart_upload(bucket, key, fields)
-    body = xml.render_initiate_multipart(bucket, key, upload_id)
+    body = render_create_multipart_upload(bucket, key, upload_id)
     headers = [*XML_HEADERS, *_checksum_response_headers(fields.checksum)]
     return Response(headers=headers, body=body)
 
@@ -153,7 +171,7 @@ async def upload_part_copy(ctx: RequestContext) -> Response:
     try:
         meta = handle.meta
         copy_source_checker(ctx)(meta)
-        start, end = _copy_range(ctx, meta.size)
+        start, end = parse_copy_source_range(ctx.headers.get("x-amz-copy-source-range"), meta.size)
         hasher = checksums.new_hasher(algorithm)
         staged = await engine.upload_part(bucket, key, upload_id, number, [hasher])
         try:
@@ -170,67 +188,34 @@ async def upload_part_copy(ctx: RequestContext) -> Response:
     extra = (
         {algorithm: part.checksum} if info.fields.checksum is not None and part.checksum else None
     )
-    body = xml.render_copy_part_result(part.etag, part.last_modified, extra)
+    body = render_upload_part_copy(part.etag, part.last_modified, extra)
     return Response(headers=list(XML_HEADERS), body=body)
-
-
-def _copy_range(ctx: RequestContext, size: int) -> tuple[int, int]:
-    """x-amz-copy-source-range: bytes=first-last, both required, within the
-    source (else InvalidArgument / InvalidRange as S3 answers)."""
-    raw = ctx.headers.get("x-amz-copy-source-range")
-    if raw is None:
-        return 0, size - 1
-    spec = raw.strip()
-    if not spec.startswith("bytes=") or "-" not in spec[6:]:
-        raise S3Error(
-            "InvalidArgument",
-            "The x-amz-copy-source-range value must be of the form bytes=first-last where "
-            "first and last are the zero-based offsets of the first and last bytes to copy",
-            extra={"ArgumentName": "x-amz-copy-source-range", "ArgumentValue": raw},
-        )
-    first_s, _, last_s = spec[6:].partition("-")
-    if not first_s.isdigit() or not last_s.isdigit() or int(first_s) > int(last_s):
-        raise S3Error(
-            "InvalidArgument",
-            "The x-amz-copy-source-range value must be of the form bytes=first-last where "
-            "first and last are the zero-based offsets of the first and last bytes to copy",
-            extra={"ArgumentName": "x-amz-copy-source-range", "ArgumentValue": raw},
-        )
-    first, last = int(first_s), int(last_s)
-    if last >= size:
-        raise S3Error(
-            "InvalidRange",
-            "The requested range is not satisfiable",
-            extra={"RangeRequested": raw, "ActualObjectSize": str(size)},
-        )
-    return first, last
 
 
 async def list_parts(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx)
     key = key_of(ctx)
     upload_id = _upload_id(ctx)
-    marker = int_query_param(ctx, "part-number-marker", 0, MAX_PART_NUMBER)
-    max_parts = int_query_param(ctx, "max-parts", MAX_LIST, MAX_LIST)
+    marker = int_query_param(ctx.query, "part-number-marker", 0, MAX_PART_NUMBER)
+    max_parts = int_query_param(ctx.query, "max-parts", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
     info, parts = await ctx.app.engine.list_parts(bucket, key, upload_id)
-    after = [p for p in parts if p.number > marker]
-    page = after[:max_parts]
-    truncated = len(after) > len(page)
-    next_marker = page[-1].number if page else 0
+    page, truncated = page_parts(parts, marker, max_parts)
     record = info.fields.checksum
-    body = xml.render_list_parts(
-        bucket,
-        key,
-        upload_id,
-        marker,
-        next_marker,
-        max_parts,
-        truncated,
-        page,
-        OWNER,
-        info.fields.storage_class,
-        record.algorithm if record else None,
-        record.type if record else None,
+    body = render_list_parts(
+        ListPartsOutput(
+            bucket=bucket,
+            key=key,
+            upload_id=upload_id,
+            part_number_marker=marker,
+            next_part_number_marker=page[-1].number if page else 0,
+            max_parts=max_parts,
+            is_truncated=truncated,
+            parts=page,
+            owner=OWNER,
+            storage_class=info.fields.storage_class,
+            checksum_algorithm=record.algorithm if record else None,
+            checksum_type=record.type if record else None,
+        )
     )
     return Response(headers=list(XML_HEADERS), body=body)
 
@@ -241,12 +226,10 @@ async def list_multipart_uploads(ctx: RequestContext) -> Response:
     delimiter = ctx.query.get("delimiter", "")
     key_marker = ctx.query.get("key-marker", "")
     upload_id_marker = ctx.query.get("upload-id-marker", "")
-    max_uploads = int_query_param(ctx, "max-uploads", MAX_LIST, MAX_LIST)
-    encoding_type = ctx.query.get("encoding-type")
-    if encoding_type is not None and encoding_type.lower() != "url":
-        raise S3Error("InvalidArgument", "Invalid Encoding Method specified in Request")
+    max_uploads = int_query_param(ctx.query, "max-uploads", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+    encoding_type = parse_encoding_type(ctx.query)
     uploads = await ctx.app.engine.list_multipart_uploads(bucket, prefix=prefix)
-    entries: list[xml.UploadEntry] = []
+    entries: list[UploadInfo] = []
     common: list[str] = []
     truncated = False
     next_key = next_upload = None
@@ -275,38 +258,30 @@ async def list_multipart_uploads(ctx: RequestContext) -> Response:
         if len(entries) + len(common) >= max_uploads:
             truncated = True
             break
-        record = info.fields.checksum
-        entries.append(
-            xml.UploadEntry(
-                key=k,
-                upload_id=info.upload_id,
-                initiated=info.initiated,
-                storage_class=info.fields.storage_class,
-                checksum_algorithm=record.algorithm if record else None,
-                checksum_type=record.type if record else None,
-            )
-        )
+        entries.append(info)
         next_key, next_upload = k, info.upload_id
-    body = xml.render_list_multipart_uploads(
-        bucket,
-        key_marker or None,
-        upload_id_marker or None,
-        next_key if truncated else None,
-        next_upload if truncated else None,
-        max_uploads,
-        truncated,
-        entries,
-        common,
-        prefix or None,
-        delimiter or None,
-        "url" if encoding_type else None,
-        OWNER,
+    body = render_list_multipart_uploads(
+        ListMultipartUploadsOutput(
+            bucket=bucket,
+            key_marker=key_marker or None,
+            upload_id_marker=upload_id_marker or None,
+            next_key_marker=next_key if truncated else None,
+            next_upload_id_marker=next_upload if truncated else None,
+            max_uploads=max_uploads,
+            is_truncated=truncated,
+            uploads=entries,
+            common_prefixes=common,
+            prefix=prefix or None,
+            delimiter=delimiter or None,
+            encoding_type=encoding_type,
+            owner=OWNER,
+        )
     )
     return Response(headers=list(XML_HEADERS), body=body)
 
 
 def _final_checksum(
-    info: UploadInfo, parts: list[PartRecord], wanted: list[xml.CompletedPart]
+    info: UploadInfo, parts: list[PartRecord], wanted: list[CompletedPart]
 ) -> ChecksumRecord | None:
     """The object's checksum from its parts' checksums: COMPOSITE is the
     checksum of the concatenated part digests with -N; FULL_OBJECT combines
@@ -338,7 +313,7 @@ async def complete_multipart_upload(ctx: RequestContext) -> Response:
     key = key_of(ctx)
     upload_id = _upload_id(ctx)
     body = await ctx.read_body()
-    wanted = await parse_document(xml.parse_complete_multipart, body)
+    wanted = await parse_document(parse_complete_multipart_upload, body)
     condition = write_condition(ctx)
     engine = ctx.app.engine
     requested = [(w.part_number, w.etag) for w in wanted]
@@ -368,7 +343,7 @@ async def complete_multipart_upload(ctx: RequestContext) -> Response:
         raise
     location = f"/{bucket}/{key}"
     checksum_map = {record.algorithm: record.value} if record and info.fields.checksum else None
-    body_xml = xml.render_complete_multipart(
+    body_xml = render_complete_multipart_upload(
         location,
         bucket,
         key,

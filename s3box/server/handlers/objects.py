@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Callable
 from urllib.parse import unquote
 
-from s3box.protocol import checksums, xml
+from s3box.protocol import checksums
 from s3box.protocol.conditions import (
     evaluate_copy_source_conditions,
     evaluate_read_conditions,
@@ -23,21 +23,21 @@ from s3box.protocol.conditions import (
 from s3box.protocol.errors import S3Error
 from s3box.protocol.header_values import check_override_value
 from s3box.protocol.names import validate_bucket_name, validate_key
+from s3box.protocol.operations.acl import render_get_object_acl
+from s3box.protocol.operations.copy import render_copy_object
+from s3box.protocol.query import check_version_id, parse_part_number
 from s3box.protocol.ranges import content_range, parse_range
 from s3box.protocol.response import Response
 from s3box.records import ChecksumRecord, ObjectFields, ObjectMeta, WriteCondition
 from s3box.server.handlers.common import (
-    OWNER_ID,
-    OWNER_NAME,
+    OWNER,
     REDIRECT_LOCATION,
     RESPONSE_OVERRIDES,
     XML_HEADERS,
     bucket_of,
-    check_version_id,
     key_of,
     object_fields_from_headers,
     object_headers,
-    parse_part_number,
     quote_etag,
     reject_customer_key,
 )
@@ -176,7 +176,7 @@ def _checksum_mode(ctx: RequestContext) -> bool:
 async def get_object(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx)
     key = key_of(ctx)
-    check_version_id(ctx)
+    check_version_id(ctx.query.get("versionId"))
     handle = await ctx.app.engine.open_object(bucket, key)
     try:
         meta = handle.meta
@@ -216,7 +216,7 @@ async def get_object(ctx: RequestContext) -> Response:
 async def head_object(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx)
     key = key_of(ctx)
-    check_version_id(ctx)
+    check_version_id(ctx.query.get("versionId"))
     meta = await ctx.app.engine.head_object(bucket, key)
     reject_customer_key(ctx)
     _check_read_conditions(ctx, meta)
@@ -234,7 +234,7 @@ async def head_object(ctx: RequestContext) -> Response:
 async def delete_object(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx)
     key = key_of(ctx)
-    check_version_id(ctx)
+    check_version_id(ctx.query.get("versionId"))
     if_match = ctx.headers.get("if-match")
     etag = parse_etag_condition(if_match)[1] if if_match is not None else None
     await ctx.app.engine.head_bucket(bucket)
@@ -248,12 +248,8 @@ def parse_copy_source(value: str) -> tuple[str, str]:
     if query:
         for part in query.split("&"):
             name, _, version = part.partition("=")
-            if name == "versionId" and version not in ("", "null"):
-                raise S3Error(
-                    "InvalidArgument",
-                    "Invalid version id specified",
-                    extra={"ArgumentName": "x-amz-copy-source", "ArgumentValue": value},
-                )
+            if name == "versionId":
+                check_version_id(version or None, "x-amz-copy-source", value)
     decoded = unquote(source)
     if decoded.startswith("/"):
         decoded = decoded[1:]
@@ -408,7 +404,7 @@ async def copy_object(ctx: RequestContext) -> Response:
             "The copy source was modified while the copy was in progress; retry the request.",
         )
     record = meta.fields.checksum
-    body = xml.render_copy_object_result(
+    body = render_copy_object(
         meta.etag,
         meta.last_modified,
         {record.algorithm: record.value} if record else None,
@@ -420,9 +416,9 @@ async def copy_object(ctx: RequestContext) -> Response:
 async def get_object_acl(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx)
     key = key_of(ctx)
-    check_version_id(ctx)
+    check_version_id(ctx.query.get("versionId"))
     await ctx.app.engine.head_object(bucket, key)
-    return Response(headers=list(XML_HEADERS), body=xml.render_acl(OWNER_ID, OWNER_NAME))
+    return Response(headers=list(XML_HEADERS), body=render_get_object_acl(OWNER))
 
 
 HANDLERS = {

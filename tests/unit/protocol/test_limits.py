@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from s3box.protocol import xml, xmlbounds
+from s3box.protocol import xmlbounds
 from s3box.protocol.errors import S3Error
 from s3box.protocol.limits import (
     MAX_HEADER_FIELDS,
@@ -18,6 +18,8 @@ from s3box.protocol.limits import (
     check_request_head,
     fold_headers,
 )
+from s3box.protocol.operations.deletes import parse_delete_objects
+from s3box.protocol.operations.multipart import parse_complete_multipart_upload
 from s3box.server.http import XML_INLINE_BYTES, parse_document
 
 # --- the head ---
@@ -102,9 +104,9 @@ def _nested(depth: int) -> bytes:
 
 def test_documents_nested_to_the_depth_bound_parse_and_deeper_are_malformed():
     allowed = xmlbounds.MAX_DEPTH - 2  # Delete and Object are two levels
-    assert xml.parse_delete_objects(_nested(allowed))[0] == ["k"]
+    assert parse_delete_objects(_nested(allowed))[0] == ["k"]
     with pytest.raises(S3Error) as info:
-        xml.parse_delete_objects(_nested(allowed + 1))
+        parse_delete_objects(_nested(allowed + 1))
     assert info.value.code == "MalformedXML"
 
 
@@ -118,7 +120,7 @@ def test_too_many_elements_are_malformed():
     one = b"<Object><Key>k</Key></Object>"
     body = b"<Delete>" + one * (xmlbounds.MAX_ELEMENTS // 2) + b"</Delete>"
     with pytest.raises(S3Error) as info:
-        xml.parse_delete_objects(body)
+        parse_delete_objects(body)
     assert info.value.code == "MalformedXML"
 
 
@@ -142,14 +144,14 @@ def test_a_complete_multipart_of_10000_parts_with_every_checksum_parses():
     )
     body = f"<CompleteMultipartUpload>{parts}</CompleteMultipartUpload>".encode()
     assert len(body) > XML_INLINE_BYTES
-    parsed = xml.parse_complete_multipart(body)
+    parsed = parse_complete_multipart_upload(body)
     assert len(parsed) == 10_000
     assert parsed[-1].part_number == 10_000
 
 
 def test_dtds_stay_forbidden():
     with pytest.raises(S3Error) as info:
-        xml.parse_delete_objects(
+        parse_delete_objects(
             b'<!DOCTYPE d [<!ENTITY e "x">]><Delete><Object><Key>&e;</Key></Object></Delete>'
         )
     assert info.value.code == "MalformedXML"

@@ -1,0 +1,102 @@
+"""DeleteObjects: the Delete body and the DeleteResult answer."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from s3box.protocol.errors import S3Error
+from s3box.protocol.operations.deletes import parse_delete_objects, render_delete_objects
+from s3box.protocol.xmlrender import PROLOGUE, S3_NS, escape
+from s3box.records import (
+    DeleteResult,
+)
+from tests.unit.protocol.operations.xmltest import (
+    NS,
+    parse,
+    q,
+    text,
+    xml_keys,
+)
+
+
+def test_delete_result_verbose_and_errors():
+    results = [DeleteResult("k1"), DeleteResult("k2", "AccessDenied", "Access Denied")]
+    root = parse(render_delete_objects(results, quiet=False))
+    assert text(root, "Deleted/Key") == "k1"
+    assert text(root, "Error/Key") == "k2"
+    assert text(root, "Error/Code") == "AccessDenied"
+    assert text(root, "Error/Message") == "Access Denied"
+
+
+def test_delete_result_echoes_the_version_ids_the_request_named():
+    results = [DeleteResult("k1"), DeleteResult("k2"), DeleteResult("k3", "InvalidArgument", "x")]
+    root = parse(render_delete_objects(results, quiet=False, version_ids=["null", None, "v3"]))
+    deleted = root.findall(q("Deleted"), NS)
+    assert [d.findtext(q("VersionId"), namespaces=NS) for d in deleted] == ["null", None]
+    assert text(root, "Error/VersionId") == "v3"
+
+
+def test_delete_result_quiet_lists_only_errors():
+    results = [DeleteResult("k1"), DeleteResult("k2", "InternalError")]
+    root = parse(render_delete_objects(results, quiet=True))
+    assert root.find(q("Deleted"), NS) is None
+    assert text(root, "Error/Key") == "k2"
+
+
+def delete_body(keys, quiet=None, ns=True):
+    xmlns = f' xmlns="{S3_NS}"' if ns else ""
+    objects = "".join(f"<Object><Key>{escape(k)}</Key></Object>" for k in keys)
+    quiet_xml = f"<Quiet>{quiet}</Quiet>" if quiet is not None else ""
+    body = f"<Delete{xmlns}>{quiet_xml}{objects}</Delete>"
+    return (PROLOGUE + body).encode()
+
+
+@pytest.mark.parametrize("ns", [True, False])
+def test_parse_delete_objects_with_or_without_namespace(ns):
+    assert parse_delete_objects(delete_body(["a", "b c"], "true", ns)) == (
+        ["a", "b c"],
+        [None, None],
+        True,
+    )
+
+
+def test_parse_delete_objects_quiet_defaults_to_false():
+    assert parse_delete_objects(delete_body(["a"])) == (["a"], [None], False)
+
+
+def test_parse_delete_objects_reads_each_version_id():
+    body = (
+        f'<Delete xmlns="{S3_NS}"><Object><Key>a</Key><VersionId>null</VersionId></Object>'
+        "<Object><Key>b</Key></Object>"
+        "<Object><Key>c</Key><VersionId>3HL4kqtJlcpXro</VersionId></Object></Delete>"
+    ).encode()
+    assert parse_delete_objects(body) == (["a", "b", "c"], ["null", None, "3HL4kqtJlcpXro"], False)
+
+
+@given(st.lists(xml_keys, min_size=1, max_size=10))
+def test_parse_delete_objects_round_trips_escaped_keys(keys):
+    assert parse_delete_objects(delete_body(keys))[0] == keys
+
+
+def test_parse_delete_objects_accepts_exactly_1000():
+    keys, _, _ = parse_delete_objects(delete_body([str(i) for i in range(1000)]))
+    assert len(keys) == 1000
+
+
+def test_parse_delete_objects_over_1000_is_malformed():
+    with pytest.raises(S3Error) as info:
+        parse_delete_objects(delete_body([str(i) for i in range(1001)]))
+    assert info.value.code == "MalformedXML"
+
+
+def test_parse_delete_objects_without_object_is_malformed():
+    with pytest.raises(S3Error) as info:
+        parse_delete_objects(delete_body([], "true"))
+    assert info.value.code == "MalformedXML"
+
+
+def test_parse_delete_objects_object_without_key_is_malformed():
+    with pytest.raises(S3Error):
+        parse_delete_objects(b"<Delete><Object><VersionId>1</VersionId></Object></Delete>")

@@ -1,0 +1,74 @@
+"""Every request-body parser against hostile or malformed input: MalformedXML,
+never another exception, never a DTD or an entity."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from s3box.protocol.errors import S3Error
+from s3box.protocol.operations.buckets import parse_create_bucket
+from s3box.protocol.operations.deletes import parse_delete_objects
+from s3box.protocol.operations.multipart import parse_complete_multipart_upload
+from s3box.protocol.operations.tagging import parse_put_bucket_tagging, parse_put_object_tagging
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<Delete><Object><Key>&lol2;</Key></Object></Delete>"""
+
+
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<Delete><Object><Key>&x;</Key></Object></Delete>"""
+
+
+HOSTILE = [
+    b"",
+    b"<Delete>",
+    b"<Delete><Object><Key>a</Key></Object>",
+    b"not xml",
+    b"<Wrong><Object><Key>a</Key></Object></Wrong>",
+    b"<Delete><Object><Key>a</Key></Object></Delete><Delete/>",
+    b"<!DOCTYPE Delete><Delete><Object><Key>a</Key></Object></Delete>",
+    BILLION_LAUGHS,
+    EXTERNAL_ENTITY,
+    b"\xff\xfe<\x00D\x00",
+    b"<Delete><Object><Key>\x01</Key></Object></Delete>",
+    b'<?xml version="1.0" encoding="bogus"?><Delete/>',
+]
+
+
+@pytest.mark.parametrize(
+    "parser",
+    [
+        parse_delete_objects,
+        parse_complete_multipart_upload,
+        parse_put_object_tagging,
+        parse_put_bucket_tagging,
+        parse_create_bucket,
+    ],
+)
+@pytest.mark.parametrize("body", HOSTILE)
+def test_hostile_or_malformed_bodies_are_malformed_xml(parser, body):
+    if parser is parse_create_bucket and body == b"":
+        assert parser(body) is None
+        return
+    with pytest.raises(S3Error) as info:
+        parser(body)
+    assert (info.value.code, info.value.status) == ("MalformedXML", 400)
+
+
+@given(st.binary(max_size=200))
+def test_arbitrary_bytes_never_raise_anything_but_s3_errors(body):
+    for parser in (
+        parse_delete_objects,
+        parse_complete_multipart_upload,
+        parse_put_object_tagging,
+        parse_put_bucket_tagging,
+        parse_create_bucket,
+    ):
+        try:
+            parser(body)
+        except S3Error as err:
+            assert err.code in ("MalformedXML", "InvalidTag")
