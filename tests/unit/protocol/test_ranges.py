@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from s3box.protocol.errors import S3Error
-from s3box.protocol.ranges import content_range, parse_range
+from s3box.protocol.ranges import content_range, parse_copy_source_range, parse_range
 
 
 def test_no_header_serves_whole_object():
@@ -162,3 +162,33 @@ def test_arbitrary_header_never_raises_anything_but_invalid_range(header, size):
         parse_range(header, size)
     except S3Error as err:
         assert err.code == "InvalidRange"
+
+
+# --- x-amz-copy-source-range (UploadPartCopy) ----------------------------------
+
+
+def test_copy_source_range_absent_is_the_whole_source() -> None:
+    assert parse_copy_source_range(None, 10) == (0, 9)
+
+
+@pytest.mark.parametrize(("header", "span"), [("bytes=0-0", (0, 0)), (" bytes=2-9 ", (2, 9))])
+def test_copy_source_range_first_and_last(header: str, span: tuple[int, int]) -> None:
+    assert parse_copy_source_range(header, 10) == span
+
+
+@pytest.mark.parametrize(
+    "header", ["bytes=5-", "bytes=-5", "bytes=5-2", "bites=0-1", "bytes=a-b", "bytes=0-1-2", "0-1"]
+)
+def test_copy_source_range_not_first_last_is_invalid_argument(header: str) -> None:
+    with pytest.raises(S3Error) as info:
+        parse_copy_source_range(header, 10)
+    assert info.value.code == "InvalidArgument"
+    assert info.value.message.startswith("The x-amz-copy-source-range value must be of the form")
+    assert info.value.extra == {"ArgumentName": "x-amz-copy-source-range", "ArgumentValue": header}
+
+
+def test_copy_source_range_beyond_the_source_is_invalid_range() -> None:
+    with pytest.raises(S3Error) as info:
+        parse_copy_source_range("bytes=0-10", 10)
+    assert info.value.code == "InvalidRange"
+    assert info.value.extra == {"RangeRequested": "bytes=0-10", "ActualObjectSize": "10"}

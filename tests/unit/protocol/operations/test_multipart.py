@@ -8,6 +8,7 @@ from s3box.protocol.errors import S3Error
 from s3box.protocol.operations.multipart import (
     CompletedPart,
     ListPartsOutput,
+    page_parts,
     parse_complete_multipart_upload,
     render_complete_multipart_upload,
     render_create_multipart_upload,
@@ -108,3 +109,12 @@ def test_parse_complete_multipart_missing_parts_or_fields_is_malformed(parts):
     with pytest.raises(S3Error) as info:
         parse_complete_multipart_upload(complete_body(parts))
     assert info.value.code == "MalformedXML"
+
+
+def test_page_parts_after_the_marker_and_whether_more_follow():
+    parts = [PartRecord(n, 1, f"e{n}") for n in (1, 2, 3, 5)]
+    page, truncated = page_parts(parts, 1, 2)
+    assert ([p.number for p in page], truncated) == ([2, 3], True)
+    page, truncated = page_parts(parts, 3, 2)
+    assert ([p.number for p in page], truncated) == ([5], False)
+    assert page_parts(parts, 5, 2) == ([], False)
