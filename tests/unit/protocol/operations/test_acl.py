@@ -52,7 +52,7 @@ ACP = b"""<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
 
 
 @pytest.mark.parametrize("parse_acl", [parse_put_bucket_acl, parse_put_object_acl])
-def test_parse_access_control_policy_reads_owner_and_typed_grants(parse_acl) -> None:
+def test_parse_put_acl_reads_owner_and_typed_grants(parse_acl) -> None:
     owner, grants = parse_acl(ACP)
     assert owner == "owner-id"
     assert grants == [
@@ -72,7 +72,7 @@ def test_parse_access_control_policy_reads_owner_and_typed_grants(parse_acl) -> 
     ],
 )
 @pytest.mark.parametrize("parse_acl", [parse_put_bucket_acl, parse_put_object_acl])
-def test_parse_access_control_policy_malformed_is_malformed_xml(parse_acl, body: bytes) -> None:
+def test_parse_put_acl_malformed_is_malformed_xml(parse_acl, body: bytes) -> None:
     with pytest.raises(S3Error) as exc:
         parse_acl(body)
     assert exc.value.code == "MalformedXML"

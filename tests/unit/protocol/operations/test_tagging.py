@@ -20,7 +20,7 @@ from tests.unit.protocol.operations.xmltest import (
 )
 
 
-def test_tagging_renders_and_parses_back():
+def test_tagging_renders_and_parses_back_for_objects_and_buckets():
     tags = {"a": "1", "k:=/": "v + @ é", "empty": ""}
     assert parse_put_object_tagging(render_get_object_tagging(tags)) == tags
     assert parse_put_bucket_tagging(render_get_bucket_tagging(tags)) == tags
@@ -37,7 +37,7 @@ def tagging_body(pairs) -> bytes:
     return f"<Tagging><TagSet>{tags}</TagSet></Tagging>".encode()
 
 
-def test_parse_tagging_accepts_ten_tags_and_empty_values():
+def test_parse_put_object_tagging_accepts_ten_tags_and_empty_values():
     pairs = [(f"k{i}", "") for i in range(10)]
     assert parse_put_object_tagging(tagging_body(pairs)) == dict(pairs)
 
@@ -52,7 +52,7 @@ def test_parse_tagging_accepts_ten_tags_and_empty_values():
         [("aws:x", "v")],
     ],
 )
-def test_parse_tagging_limits_raise_invalid_tag(pairs):
+def test_parse_put_object_tagging_limits_raise_invalid_tag(pairs):
     with pytest.raises(S3Error) as info:
         parse_put_object_tagging(tagging_body(pairs))
     assert (info.value.code, info.value.status) == ("InvalidTag", 400)
@@ -63,11 +63,11 @@ def test_parse_put_bucket_tagging_allows_more_than_ten_tags():
     assert len(parse_put_bucket_tagging(tagging_body(pairs))) == 11
 
 
-def test_parse_tagging_limits_count_characters_not_bytes():
+def test_parse_put_object_tagging_limits_count_characters_not_bytes():
     assert parse_put_object_tagging(tagging_body([("é" * 128, "ü" * 256)]))
 
 
-def test_parse_tagging_without_tag_set_is_malformed():
+def test_parse_put_object_tagging_without_tag_set_is_malformed():
     with pytest.raises(S3Error) as info:
         parse_put_object_tagging(b"<Tagging></Tagging>")
     assert info.value.code == "MalformedXML"
