@@ -138,7 +138,8 @@ class DeleteResult:
 
 @dataclass(slots=True)
 class UploadInfo:
-    """An in-progress multipart upload.
+    """An in-progress multipart upload: the engine's record, and what
+    ListMultipartUploads lists (key, upload id, initiated, fields.storage_class).
 
     fields.checksum, when set, names the algorithm and type the client chose
     at CreateMultipartUpload (its value is empty until completion)."""

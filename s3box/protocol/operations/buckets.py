@@ -16,8 +16,7 @@ from s3box.records import BucketInfo
 
 def render_list_buckets(
     buckets: Iterable[BucketInfo],
-    owner_id: str,
-    owner_name: str,
+    owner: Owner,
     *,
     region: str = "us-east-1",
     prefix: str | None = None,
@@ -31,13 +30,13 @@ def render_list_buckets(
         f"<CreationDate>{iso8601_ms(b.creation_date)}</CreationDate>{bucket_region}</Bucket>"
         for b in buckets
     )
-    owner = owner_el("Owner", Owner(owner_id, owner_name))
+    owner_xml = owner_el("Owner", owner)
     tail = ""
     if continuation_token is not None:
         tail += el("ContinuationToken", continuation_token)
     if prefix is not None:
         tail += el("Prefix", prefix)
-    return document("ListAllMyBucketsResult", f"{owner}<Buckets>{items}</Buckets>{tail}")
+    return document("ListAllMyBucketsResult", f"{owner_xml}<Buckets>{items}</Buckets>{tail}")
 
 
 def parse_create_bucket(body: bytes) -> str | None:

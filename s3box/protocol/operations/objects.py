@@ -1,7 +1,7 @@
 """Object documents: GetObjectAttributes.
 
-Pure rendering; which attributes were asked for, and the page of parts, are
-the caller's (see operations.multipart.page_parts).
+Pure: an object's stored record and the attributes asked for in, the
+response document out; reading the object is the caller's.
 """
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from s3box.protocol.operations.multipart import page_parts
 from s3box.protocol.query import MAX_PAGE_SIZE
 from s3box.protocol.xmlrender import bool_text, checksums_el, document, el
+from s3box.records import ObjectMeta
 
 
 @dataclass(slots=True)
@@ -33,6 +35,36 @@ class ObjectAttributes:
     max_parts: int = MAX_PAGE_SIZE
     parts_truncated: bool = False
     parts: Sequence[tuple[int, int, Mapping[str, str]]] = ()
+
+
+def object_attributes(
+    meta: ObjectMeta, names: set[str], max_parts: int, marker: int
+) -> ObjectAttributes:
+    """What GetObjectAttributes reports of `meta`. ObjectParts only for a
+    multipart object; its Part entries carry each part's checksum."""
+    attrs = ObjectAttributes()
+    record = meta.fields.checksum
+    if "ETag" in names:
+        attrs.etag = meta.etag
+    if "Checksum" in names and record is not None:
+        attrs.checksum = {record.algorithm: record.value}
+        attrs.checksum_type = record.type
+    if "StorageClass" in names:
+        attrs.storage_class = meta.fields.storage_class
+    if "ObjectSize" in names:
+        attrs.object_size = meta.size
+    if "ObjectParts" in names and "-" in meta.etag:
+        page, attrs.parts_truncated = page_parts(meta.parts, marker, max_parts)
+        attrs.parts_count = len(meta.parts)
+        attrs.part_number_marker = marker
+        attrs.next_part_number_marker = page[-1].number if page else marker
+        attrs.max_parts = max_parts
+        algorithm = record.algorithm if record is not None else None
+        attrs.parts = [
+            (p.number, p.size, {algorithm: p.checksum} if algorithm and p.checksum else {})
+            for p in page
+        ]
+    return attrs
 
 
 def render_get_object_attributes(attrs: ObjectAttributes) -> bytes:

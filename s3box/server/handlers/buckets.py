@@ -38,8 +38,6 @@ from s3box.records import DeleteResult
 from s3box.server.handlers.common import (
     GRANT_HEADERS,
     OWNER,
-    OWNER_ID,
-    OWNER_NAME,
     XML_HEADERS,
     bucket_of,
     check_canned_acl,
@@ -86,8 +84,7 @@ async def list_buckets(ctx: RequestContext) -> Response:
         next_token = encode_token(chosen[-1].name)
     body = render_list_buckets(
         chosen,
-        OWNER_ID,
-        OWNER_NAME,
+        OWNER,
         region=ctx.app.region,
         prefix=prefix,
         continuation_token=next_token,

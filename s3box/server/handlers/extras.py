@@ -22,8 +22,7 @@ from s3box.protocol.operations.listing import (
     ListObjectVersionsOutput,
     render_list_object_versions,
 )
-from s3box.protocol.operations.multipart import page_parts
-from s3box.protocol.operations.objects import ObjectAttributes, render_get_object_attributes
+from s3box.protocol.operations.objects import object_attributes, render_get_object_attributes
 from s3box.protocol.operations.tagging import (
     parse_put_bucket_tagging,
     parse_put_object_tagging,
@@ -39,7 +38,6 @@ from s3box.protocol.query import (
 )
 from s3box.protocol.response import Response
 from s3box.protocol.timefmt import http_date
-from s3box.records import ObjectMeta
 from s3box.server.handlers.common import (
     OWNER,
     OWNER_ID,
@@ -151,36 +149,6 @@ def _header_int(ctx: RequestContext, name: str, default: int) -> int:
             extra={"ArgumentName": name, "ArgumentValue": raw},
         )
     return int(value)
-
-
-def object_attributes(
-    meta: ObjectMeta, names: set[str], max_parts: int, marker: int
-) -> ObjectAttributes:
-    """What GetObjectAttributes reports of `meta`. ObjectParts only for a
-    multipart object; its Part entries carry each part's checksum."""
-    attrs = ObjectAttributes()
-    record = meta.fields.checksum
-    if "ETag" in names:
-        attrs.etag = meta.etag
-    if "Checksum" in names and record is not None:
-        attrs.checksum = {record.algorithm: record.value}
-        attrs.checksum_type = record.type
-    if "StorageClass" in names:
-        attrs.storage_class = meta.fields.storage_class
-    if "ObjectSize" in names:
-        attrs.object_size = meta.size
-    if "ObjectParts" in names and "-" in meta.etag:
-        page, attrs.parts_truncated = page_parts(meta.parts, marker, max_parts)
-        attrs.parts_count = len(meta.parts)
-        attrs.part_number_marker = marker
-        attrs.next_part_number_marker = page[-1].number if page else marker
-        attrs.max_parts = max_parts
-        algorithm = record.algorithm if record is not None else None
-        attrs.parts = [
-            (p.number, p.size, {algorithm: p.checksum} if algorithm and p.checksum else {})
-            for p in page
-        ]
-    return attrs
 
 
 async def get_object_attributes(ctx: RequestContext) -> Response:

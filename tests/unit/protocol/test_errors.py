@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from s3box.protocol.errors import render_error
-from tests.unit.protocol.operations.xmltest import (
-    parse,
-)
+from tests.unit.protocol.operations.xmltest import parse
 
 
 def test_error_has_no_namespace_and_extra_fields_before_resource():

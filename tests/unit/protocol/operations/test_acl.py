@@ -13,11 +13,7 @@ from s3box.protocol.operations.acl import (
     render_get_object_acl,
 )
 from s3box.protocol.xmlrender import Owner
-from tests.unit.protocol.operations.xmltest import (
-    NS,
-    parse,
-    q,
-)
+from tests.unit.protocol.operations.xmltest import NS, parse, q
 
 
 @pytest.mark.parametrize("render", [render_get_bucket_acl, render_get_object_acl])

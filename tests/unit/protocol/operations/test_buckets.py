@@ -12,21 +12,15 @@ from s3box.protocol.operations.buckets import (
     render_get_bucket_versioning,
     render_list_buckets,
 )
-from s3box.protocol.xmlrender import S3_NS
-from s3box.records import (
-    BucketInfo,
-)
-from tests.unit.protocol.operations.xmltest import (
-    NS,
-    TS,
-    parse,
-    q,
-    text,
-)
+from s3box.protocol.xmlrender import S3_NS, Owner
+from s3box.records import BucketInfo
+from tests.unit.protocol.operations.xmltest import NS, TS, parse, q, text
 
 
 def test_list_buckets():
-    root = parse(render_list_buckets([BucketInfo("b1", TS), BucketInfo("b2", 0.0)], "id", "nm"))
+    root = parse(
+        render_list_buckets([BucketInfo("b1", TS), BucketInfo("b2", 0.0)], Owner("id", "nm"))
+    )
     assert root.tag == f"{{{S3_NS}}}ListAllMyBucketsResult"
     assert text(root, "Owner/ID") == "id"
     assert [
@@ -39,7 +33,7 @@ def test_list_buckets():
 
 
 def test_list_buckets_empty_still_has_buckets_element():
-    root = parse(render_list_buckets([], "id", "nm"))
+    root = parse(render_list_buckets([], Owner("id", "nm")))
     assert root.find(q("Buckets"), NS) is not None
 
 
@@ -47,8 +41,7 @@ def test_list_buckets_page_carries_region_token_and_prefix():
     root = parse(
         render_list_buckets(
             [BucketInfo("a&b", TS)],
-            "id",
-            "nm",
+            Owner("id", "nm"),
             region="eu-west-3",
             prefix="a&",
             continuation_token="YSZi",
@@ -58,7 +51,7 @@ def test_list_buckets_page_carries_region_token_and_prefix():
     assert text(root, "Buckets/Bucket/BucketRegion") == "eu-west-3"
     assert text(root, "ContinuationToken") == "YSZi"
     assert text(root, "Prefix") == "a&"
-    plain = parse(render_list_buckets([BucketInfo("b", TS)], "id", "nm"))
+    plain = parse(render_list_buckets([BucketInfo("b", TS)], Owner("id", "nm")))
     assert plain.find(q("ContinuationToken"), NS) is None
     assert plain.find(q("Prefix"), NS) is None
 

@@ -6,14 +6,7 @@ import pytest
 
 from s3box.protocol.operations.copy import render_copy_object, render_upload_part_copy
 from s3box.protocol.xmlrender import S3_NS
-from tests.unit.protocol.operations.xmltest import (
-    ETAG,
-    TS,
-    parse,
-    root_of,
-    text,
-    text_at,
-)
+from tests.unit.protocol.operations.xmltest import ETAG, TS, parse, root_of, text, text_at
 
 
 @pytest.mark.parametrize(

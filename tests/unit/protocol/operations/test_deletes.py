@@ -9,16 +9,8 @@ from hypothesis import strategies as st
 from s3box.protocol.errors import S3Error
 from s3box.protocol.operations.deletes import parse_delete_objects, render_delete_objects
 from s3box.protocol.xmlrender import PROLOGUE, S3_NS, escape
-from s3box.records import (
-    DeleteResult,
-)
-from tests.unit.protocol.operations.xmltest import (
-    NS,
-    parse,
-    q,
-    text,
-    xml_keys,
-)
+from s3box.records import DeleteResult
+from tests.unit.protocol.operations.xmltest import NS, parse, q, text, xml_keys
 
 
 def test_delete_result_verbose_and_errors():

@@ -22,12 +22,7 @@ from s3box.protocol.operations.listing import (
     render_list_objects_v2,
 )
 from s3box.protocol.xmlrender import S3_NS
-from s3box.records import (
-    ChecksumRecord,
-    ListEntry,
-    ObjectFields,
-    UploadInfo,
-)
+from s3box.records import ChecksumRecord, ListEntry, ObjectFields, UploadInfo
 from tests.unit.protocol.operations.xmltest import (
     ETAG,
     NS,

@@ -15,18 +15,8 @@ from s3box.protocol.operations.multipart import (
     render_list_parts,
 )
 from s3box.protocol.xmlrender import S3_NS
-from s3box.records import (
-    PartRecord,
-)
-from tests.unit.protocol.operations.xmltest import (
-    ETAG,
-    NS,
-    OWNER,
-    TS,
-    parse,
-    q,
-    text,
-)
+from s3box.records import PartRecord
+from tests.unit.protocol.operations.xmltest import ETAG, NS, OWNER, TS, parse, q, text
 
 
 def test_create_multipart_upload_result():

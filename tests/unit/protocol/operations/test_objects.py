@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from s3box.protocol.operations.objects import ObjectAttributes, render_get_object_attributes
-from tests.unit.protocol.operations.xmltest import (
-    NS_PREFIX,
-    root_of,
-    text_at,
+from s3box.protocol.operations.objects import (
+    ObjectAttributes,
+    object_attributes,
+    render_get_object_attributes,
 )
+from s3box.records import ChecksumRecord, ObjectFields, ObjectMeta, PartRecord
+from tests.unit.protocol.operations.xmltest import NS_PREFIX, root_of, text_at
 
 
 def test_object_attributes_renders_every_requested_field() -> None:
@@ -44,3 +45,33 @@ def test_object_attributes_leave_out_what_was_not_asked() -> None:
     root = root_of(render_get_object_attributes(ObjectAttributes(object_size=0)))
     assert [child.tag for child in root] == [NS_PREFIX + "ObjectSize"]
     assert text_at(root, "ObjectSize") == "0"
+
+
+def _multipart_meta() -> ObjectMeta:
+    fields = ObjectFields(checksum=ChecksumRecord("SHA256", "COMPOSITE", "c2hh-3"))
+    parts = [PartRecord(n, 5, f"e{n}", f"c{n}=") for n in (1, 2, 3)]
+    return ObjectMeta("k", 15, "abc-3", 0.0, fields, parts)
+
+
+def test_object_attributes_reports_only_what_was_asked() -> None:
+    attrs = object_attributes(_multipart_meta(), {"ETag", "ObjectSize"}, 1000, 0)
+    assert (attrs.etag, attrs.object_size) == ("abc-3", 15)
+    assert attrs.checksum is None and attrs.storage_class is None and attrs.parts_count is None
+
+
+def test_object_attributes_pages_parts_with_their_checksums() -> None:
+    names = {"Checksum", "ObjectParts", "StorageClass"}
+    attrs = object_attributes(_multipart_meta(), names, 1, 1)
+    assert attrs.checksum == {"SHA256": "c2hh-3"} and attrs.checksum_type == "COMPOSITE"
+    assert attrs.storage_class == "STANDARD"
+    assert (attrs.parts_count, attrs.part_number_marker, attrs.next_part_number_marker) == (3, 1, 2)
+    assert (attrs.max_parts, attrs.parts_truncated) == (1, True)
+    assert list(attrs.parts) == [(2, 5, {"SHA256": "c2="})]
+    # A page past the last part keeps the marker it was asked for.
+    assert object_attributes(_multipart_meta(), names, 1, 3).next_part_number_marker == 3
+
+
+def test_object_attributes_of_a_single_part_object_have_no_object_parts() -> None:
+    meta = _multipart_meta()
+    meta.etag = "abc"
+    assert object_attributes(meta, {"ObjectParts"}, 1000, 0).parts_count is None

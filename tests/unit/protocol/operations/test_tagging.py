@@ -14,10 +14,7 @@ from s3box.protocol.operations.tagging import (
     render_get_object_tagging,
 )
 from s3box.protocol.xmlrender import escape
-from tests.unit.protocol.operations.xmltest import (
-    parse,
-    text,
-)
+from tests.unit.protocol.operations.xmltest import parse, text
 
 
 def test_tagging_renders_and_parses_back_for_objects_and_buckets():
