@@ -10,14 +10,12 @@ from hypothesis import strategies as st
 from s3box.protocol.xmlrender import PROLOGUE, S3_NS, Owner
 from s3box.records import ListEntry
 
-NS = {"s3": S3_NS}
-
+NS = {"s3": S3_NS}  # for ElementPath with the s3: prefix (q, text)
+NS_PREFIX = f"{{{S3_NS}}}"  # for Clark-notation steps (text_at)
 
 OWNER = Owner("owner-id", "owner-name")
 
-
 TS = 1_795_622_247.123  # 2026-11-25T15:57:27.123Z
-
 
 ETAG = "d41d8cd98f00b204e9800998ecf8427e"
 
@@ -46,17 +44,10 @@ xml_chars = st.characters(
     codec="utf-8",  # no lone surrogates
     exclude_characters=[chr(c) for c in range(0x20) if c not in (9, 10, 13)] + ["\ufffe", "\uffff"],
 )
-
-
 xml_keys = st.text(alphabet=xml_chars, min_size=1, max_size=40) | st.sampled_from(
     ["]]>", "&amp;", "<Key>", "a\r\nb", "\r", " lead", "trail "]
 )
-
-
 any_keys = st.text(min_size=1, max_size=40)
-
-
-NS_PREFIX = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
 
 def root_of(body: bytes) -> ET.Element:
