@@ -24,6 +24,9 @@ ALGORITHMS: tuple[str, ...] = ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256")
 CRC_ALGORITHMS: frozenset[str] = frozenset({"CRC32", "CRC32C", "CRC64NVME"})
 DIGEST_SIZES: dict[str, int] = {"CRC32": 4, "CRC32C": 4, "CRC64NVME": 8, "SHA1": 20, "SHA256": 32}
 HEADER_PREFIX = "x-amz-checksum-"
+# With no checksum from the client S3 stores a CRC64NVME of the object; a multipart upload
+# created without an algorithm gets one too, combined from its parts' CRCs at completion.
+DEFAULT_ALGORITHM = "CRC64NVME"
 # x-amz-checksum-* headers that carry no value (request options, not checksums).
 _NON_VALUE_HEADERS = frozenset(
     {"x-amz-checksum-type", "x-amz-checksum-algorithm", "x-amz-checksum-mode"}

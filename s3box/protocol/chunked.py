@@ -247,12 +247,12 @@ class AwsChunkedDecoder:
         name = name_bytes.decode("latin-1").strip().lower()
         value = value_bytes.decode("latin-1").strip()
         if not colon or not name:
-            raise S3Error("MalformedTrailerError", _MALFORMED_TRAILER)
+            raise S3Error("MalformedTrailerError", MALFORMED_TRAILER)
         if name == TRAILER_SIGNATURE:
             self._trailer_signature = value
             return pos
         if name not in self._trailer_names or name in self._trailers:
-            raise S3Error("MalformedTrailerError", _MALFORMED_TRAILER)
+            raise S3Error("MalformedTrailerError", MALFORMED_TRAILER)
         self._trailers[name] = value
         return pos
 
@@ -271,7 +271,7 @@ class AwsChunkedDecoder:
     def _end_of_trailers(self) -> None:
         missing = self._trailer_names - self._trailers.keys()
         if missing:
-            raise S3Error("MalformedTrailerError", _MALFORMED_TRAILER)
+            raise S3Error("MalformedTrailerError", MALFORMED_TRAILER)
         if self._signer is not None and (self._trailer_names or self._trailer_signature):
             if self._trailer_signature is None:
                 raise S3Error("SignatureDoesNotMatch", "The trailer signature is missing.")
@@ -279,7 +279,7 @@ class AwsChunkedDecoder:
         self._state = _DONE
 
 
-_MALFORMED_TRAILER = (
+MALFORMED_TRAILER = (
     "The request contained trailing data that was not well-formed or did not conform to our "
     "published schema."
 )

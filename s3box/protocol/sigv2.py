@@ -11,16 +11,15 @@ https://docs.aws.amazon.com/AmazonS3/latest/userguide/RESTAuthentication.html
 from __future__ import annotations
 
 import base64
-import calendar
 import hmac
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import parsedate_tz
 from urllib.parse import unquote, unquote_to_bytes
 
 from s3box.protocol.chunked import hex_bytes
 from s3box.protocol.errors import S3Error
+from s3box.protocol.signed_request import SignedRequest
+from s3box.protocol.timefmt import iso8601_seconds, signed_date_seconds
 
 MAX_SKEW_SECONDS = 15 * 60
 
@@ -132,27 +131,18 @@ def _amz_headers(headers: dict[str, list[str]]) -> dict[str, list[str]]:
     return {name: values for name, values in headers.items() if name.startswith("x-amz-")}
 
 
-def _iso(seconds: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
-
-
 # --- presigned URLs: ?AWSAccessKeyId=...&Signature=...&Expires=<epoch> ------------------------
 
 
-def verify_presigned(
-    method: str,
-    raw_path: str,
-    raw_query: str,
-    headers: dict[str, list[str]],
-    lookup_secret: Callable[[str], str | None],
-    now: float,
-) -> SignedV2:
-    """Verify SigV2 query-string authentication; `headers` maps lower-case names to values.
+def verify_presigned(request: SignedRequest) -> SignedV2:
+    """Verify SigV2 query-string authentication.
 
     Content-MD5, Content-Type and x-amz-* come from the request headers, as S3 reads them;
     x-amz-* query parameters count as headers too, because botocore moves the x-amz-* headers
     it signed (x-amz-security-token, x-amz-acl, metadata ...) into the URL.
     """
+    headers = request.header_lists()
+    raw_query = request.raw_query
     params: dict[str, str] = {}
     amz = {name: list(values) for name, values in _amz_headers(headers).items()}
     for item in raw_query.split("&"):
@@ -175,22 +165,22 @@ def verify_presigned(
             "AccessDenied", f"Invalid date (should be seconds since epoch): {expires_text}"
         )
     expires = int(expires_text)
-    if now > expires:
+    if request.now > expires:
         raise S3Error(
             "AccessDenied",
             "Request has expired",
-            extra={"Expires": _iso(expires), "ServerTime": _iso(now)},
+            extra={"Expires": iso8601_seconds(expires), "ServerTime": iso8601_seconds(request.now)},
         )
     to_sign = string_to_sign(
-        method,
+        request.method,
         _header(headers, "content-md5"),
         _header(headers, "content-type"),
         expires_text,
         amz,
-        canonical_resource(raw_path, raw_query),
+        canonical_resource(request.raw_path, raw_query),
     )
     access_key = params["AWSAccessKeyId"]
-    _check(access_key, params["Signature"], [to_sign], lookup_secret)
+    _check(access_key, params["Signature"], [to_sign], request.lookup_secret)
     return SignedV2(access_key, params["Signature"], presigned=True)
 
 
@@ -210,44 +200,27 @@ def parse_authorization_header(value: str) -> tuple[str, str]:
     return access_key, signature
 
 
-def _http_date(value: str) -> float | None:
-    parsed = parsedate_tz(value)
-    if parsed is None:
-        return None
-    try:
-        return float(calendar.timegm(parsed[:9]) - (parsed[9] or 0))
-    except (OverflowError, ValueError):
-        return None
-
-
-def verify_header(
-    method: str,
-    raw_path: str,
-    raw_query: str,
-    authorization: str,
-    headers: dict[str, list[str]],
-    lookup_secret: Callable[[str], str | None],
-    now: float,
-) -> SignedV2:
+def verify_header(request: SignedRequest, authorization: str) -> SignedV2:
     """Verify `Authorization: AWS AK:signature` with a Date or x-amz-date within 15 minutes.
 
     With x-amz-date present S3 ignores Date and signs an empty date line (s3cmd does this);
     botocore's HmacV1Auth signs the Date header regardless, so that is tried second.
     """
     access_key, signature = parse_authorization_header(authorization)
+    headers = request.header_lists()
     amz_date = _header(headers, "x-amz-date")
     date = _header(headers, "date")
-    seconds = _http_date(amz_date) if amz_date else _http_date(date) if date else None
+    seconds = signed_date_seconds(amz_date or date) if amz_date or date else None
     if seconds is None:
         raise S3Error(
             "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header"
         )
-    if abs(now - seconds) > MAX_SKEW_SECONDS:
+    if abs(request.now - seconds) > MAX_SKEW_SECONDS:
         raise S3Error(
             "RequestTimeTooSkewed",
             extra={
                 "RequestTime": amz_date or date,
-                "ServerTime": _iso(now),
+                "ServerTime": iso8601_seconds(request.now),
                 "MaxAllowedSkewMilliseconds": str(MAX_SKEW_SECONDS * 1000),
             },
         )
@@ -255,12 +228,12 @@ def verify_header(
     content_md5 = _header(headers, "content-md5")
     content_type = _header(headers, "content-type")
     amz = _amz_headers(headers)
-    resource = canonical_resource(raw_path, raw_query)
+    resource = canonical_resource(request.raw_path, request.raw_query)
     candidates = [
-        string_to_sign(method, content_md5, content_type, line, amz, resource)
+        string_to_sign(request.method, content_md5, content_type, line, amz, resource)
         for line in date_lines
     ]
-    _check(access_key, signature, candidates, lookup_secret)
+    _check(access_key, signature, candidates, request.lookup_secret)
     return SignedV2(access_key, signature, presigned=False)
 
 

@@ -10,10 +10,13 @@ import calendar
 import datetime
 import math
 import re
+import time
+from email.utils import parsedate_tz
 from functools import lru_cache
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_AMZ_DATE = re.compile(r"\d{8}T\d{6}Z")
 _MONTH_NUMBER = {name.lower(): i + 1 for i, name in enumerate(_MONTHS)}
 
 
@@ -73,6 +76,47 @@ def iso8601_ms(ts: float) -> str:
     """
     second, millis = divmod(epoch_millis(ts), 1000)
     return f"{_iso_second(second)}{millis:03d}Z"
+
+
+def iso8601_seconds(ts: float) -> str:
+    """ISO 8601 UTC to the second, e.g. "2026-11-25T15:57:27Z" (the times in S3's
+    authentication errors: ServerTime, Expires)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def signed_date_seconds(value: str) -> float | None:
+    """Seconds since the epoch for a Date (or SigV2 x-amz-date) header as the signature
+    verifiers read it: email.utils' lenient RFC 2822 parser, any zone offset applied, None
+    when unparseable. Laxer than parse_http_date on purpose: it is what SigV2 and SigV4
+    have always accepted, and the signature covers the value as sent anyway."""
+    parsed = parsedate_tz(value)
+    if parsed is None:
+        return None
+    try:
+        return float(calendar.timegm(parsed[:9]) - (parsed[9] or 0))
+    except (OverflowError, ValueError):
+        return None
+
+
+@lru_cache(maxsize=1024)
+def parse_amz_date(value: str) -> float | None:
+    """Seconds since the epoch for `YYYYMMDDTHHMMSSZ`, or None when malformed.
+
+    Parsed by slicing, not time.strptime (which cost ~20% of a verification), and cached:
+    every request signed in the same second carries the same string. Accepts exactly what
+    strptime("%Y%m%dT%H%M%SZ") did, leap seconds 60 and 61 included.
+    """
+    if not _AMZ_DATE.fullmatch(value):
+        return None
+    year, month, day = int(value[0:4]), int(value[4:6]), int(value[6:8])
+    hour, minute, second = int(value[9:11]), int(value[11:13]), int(value[13:15])
+    if hour > 23 or minute > 59 or second > 61:
+        return None
+    try:
+        datetime.date(year, month, day)  # month 1-12, day within the month, year >= 1
+    except ValueError:
+        return None
+    return float(calendar.timegm((year, month, day, hour, minute, second)))
 
 
 # RFC 7231 section 7.1.1.1: a recipient must accept all three formats.

@@ -23,9 +23,9 @@ from s3box.config import Config
 from s3box.protocol.errors import S3Error, render_error
 from s3box.protocol.framing import check_transfer_encoding
 from s3box.protocol.limits import BodyTimeouts, check_request_head, fold_headers
+from s3box.protocol.payload import check_payload_hash_value, has_body
 from s3box.protocol.response import Response
 from s3box.protocol.routing import ADMIN_PREFIX, route, split_path
-from s3box.protocol.sigv4 import check_payload_hash_value
 from s3box.server import affinity
 from s3box.server.access_log import log_request
 from s3box.server.auth import authenticate, secret_lookup
@@ -261,7 +261,7 @@ class S3App:
         ]
         for name, value in response.headers:
             headers.append((name.encode("latin-1"), value.encode("latin-1", "replace")))
-        if not ctx.body_done and _has_body(ctx.headers):
+        if not ctx.body_done and has_body(ctx.headers):
             # The request body was not read (an early error): the connection
             # cannot be reused, the client may be waiting on 100-continue or
             # still sending. Closing is the only safe answer (RFC 9110 15.2.1).
@@ -319,13 +319,6 @@ class S3App:
             access_key=ctx.access_key,
             operation=ctx.operation,
         )
-
-
-def _has_body(headers: dict[str, str]) -> bool:
-    if "transfer-encoding" in headers:
-        return True
-    length = headers.get("content-length")
-    return length is not None and length.strip() not in ("", "0")
 
 
 # The engine names what an error is about (bucket=, key=, upload_id=); S3's error XML

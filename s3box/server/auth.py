@@ -1,6 +1,6 @@
 """Authentication of a request against the configured credentials.
 
-Joins the sans-I/O SigV4 verifier (protocol/sigv4.py) to the request context:
+Joins the sans-I/O signature verifier (protocol/auth.py) to the request context:
 decides which requests need a signature, records who signed, and makes sure a
 signed payload hash is checked whichever handler reads the body. Raises
 S3Error for every rejection, before any body byte is read (so a client
@@ -17,9 +17,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from s3box.config import AccessKey
+from s3box.protocol.auth import verify_request
 from s3box.protocol.errors import S3Error
+from s3box.protocol.payload import check_payload_sha256, has_body
 from s3box.protocol.routing import ADMIN_PREFIX
-from s3box.protocol.sigv4 import AuthResult, check_payload_sha256, verify_request
 from s3box.server.http import Receive, RequestContext
 
 log = logging.getLogger("s3box.auth")
@@ -37,7 +38,7 @@ def needs_signature(ctx: RequestContext) -> bool:
 
 
 def authenticate(ctx: RequestContext) -> None:
-    """Verify the request's SigV4 (header or presigned) and record the result on
+    """Verify the request's signature (SigV4 or SigV2, header or presigned) and record it on
     ctx: ctx.auth drives payload verification, ctx.access_key the request log."""
     if not needs_signature(ctx):
         return
@@ -56,7 +57,7 @@ def authenticate(ctx: RequestContext) -> None:
             region=ctx.app.region,
         )
     except S3Error as err:
-        # Only the region check puts a <Region> in its error (sigv4.check_region).
+        # Only the region check puts a <Region> in its error (sigv4_parse.check_region).
         if "Region" in err.extra and _names_a_bucket_only(ctx):
             err.headers["x-amz-bucket-region"] = ctx.app.region
         raise
@@ -68,12 +69,9 @@ def authenticate(ctx: RequestContext) -> None:
         raise S3Error("AccessDenied") from None
     ctx.auth = result
     ctx.access_key = result.access_key
-    if (
-        _has_body(ctx.headers)
-        and ctx.operation not in PAYLOAD_OPERATIONS
-        and result.expected_sha256 is not None
-    ):
-        ctx.receive = _verifying_receive(ctx.receive, result)
+    expected = result.expected_sha256
+    if expected is not None and has_body(ctx.headers) and ctx.operation not in PAYLOAD_OPERATIONS:
+        ctx.receive = _verifying_receive(ctx.receive, expected)
 
 
 def _names_a_bucket_only(ctx: RequestContext) -> bool:
@@ -87,26 +85,17 @@ def _names_a_bucket_only(ctx: RequestContext) -> bool:
     return ctx.bucket is not None and ctx.key is None and ctx.operation != "get_bucket_location"
 
 
-def _has_body(headers: Mapping[str, str]) -> bool:
-    if "transfer-encoding" in headers:
-        return True
-    length = headers.get("content-length", "").strip()
-    return length not in ("", "0")
-
-
 def secret_lookup(credentials: tuple[AccessKey, ...]) -> Callable[[str], str | None]:
     """access key -> secret for a credential list (the app builds it once)."""
     table: Mapping[str, str] = {c.access_key: c.secret_key for c in credentials}
     return table.get
 
 
-def _verifying_receive(receive: Receive, result: AuthResult) -> Receive:
+def _verifying_receive(receive: Receive, expected: str) -> Receive:
     """Wrap ASGI receive so the body of a header-signed request (XML documents of
     DeleteObjects, CompleteMultipartUpload, ...) is hashed as it arrives and its
     last message raises XAmzContentSHA256Mismatch when the hash is not the signed
     one: the handler never sees a complete, unverified body."""
-    expected = result.expected_sha256
-    assert expected is not None
     hasher = hashlib.sha256()
 
     async def verifying_receive() -> dict[str, Any]:

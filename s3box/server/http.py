@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from s3box.protocol.auth import AuthResult
 from s3box.protocol.errors import S3Error
 from s3box.protocol.limits import BodyDeadline, BodyTimeouts, request_timeout
 
@@ -56,8 +57,9 @@ class RequestContext:
     unique_headers: bool = True
     bytes_in: int = 0
     body_done: bool = False
-    # Set by authentication: decides how the payload is verified/decoded.
-    auth: Any = None
+    # Set by authentication (None when auth is off or not needed): decides how the
+    # payload is verified and decoded.
+    auth: AuthResult | None = None
     # Idle and minimum-rate bounds on reading the body (None: wait forever).
     body_timeouts: BodyTimeouts | None = None
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from s3box.protocol.sigv4 import signing_key
+from s3box.protocol.signing import signing_key
 from tests.integration.conftest import REGION, SECRET_KEY, S3BoxProcess
 from tests.integration.test_auth import (
     Response,

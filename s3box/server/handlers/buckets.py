@@ -26,6 +26,7 @@ from s3box.protocol.operations.listing import (
     render_list_objects,
     render_list_objects_v2,
 )
+from s3box.protocol.payload import verify_content_md5
 from s3box.protocol.query import (
     INVALID_VERSION_ID,
     MAX_PAGE_SIZE,
@@ -41,7 +42,6 @@ from s3box.server.handlers.common import (
     XML_HEADERS,
     bucket_of,
     check_canned_acl,
-    verify_content_md5,
 )
 from s3box.server.http import RequestContext, parse_document
 
@@ -281,7 +281,7 @@ def _md5(body: bytes) -> bytes:
 async def delete_objects(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx)
     body = await ctx.read_body()
-    verify_content_md5(ctx, await parse_document(_md5, body))
+    verify_content_md5(ctx.headers, await parse_document(_md5, body))
     keys, version_ids, quiet = await parse_document(parse_delete_objects, body)
     for key in keys:
         validate_key(key)

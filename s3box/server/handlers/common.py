@@ -5,8 +5,6 @@ Translation only; no file or SQLite access here.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from urllib.parse import parse_qsl
 
 from s3box.protocol.errors import S3Error
@@ -62,31 +60,6 @@ def key_of(ctx: RequestContext) -> str:
         raise S3Error("InvalidArgument", "An object key is required.")
     validate_key(key)
     return key
-
-
-def decode_content_md5(ctx: RequestContext) -> bytes | None:
-    raw = ctx.headers.get("content-md5")
-    if raw is None:
-        return None
-    try:
-        digest = base64.b64decode(raw.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raise S3Error("InvalidDigest") from None
-    if len(digest) != 16:
-        raise S3Error("InvalidDigest")
-    return digest
-
-
-def verify_content_md5(ctx: RequestContext, actual: bytes) -> None:
-    expected = decode_content_md5(ctx)
-    if expected is not None and expected != actual:
-        raise S3Error(
-            "BadDigest",
-            extra={
-                "ExpectedDigest": base64.b64encode(expected).decode(),
-                "CalculatedDigest": base64.b64encode(actual).decode(),
-            },
-        )
 
 
 def stored_content_encoding(value: str | None) -> str | None:

@@ -68,9 +68,6 @@ DEFAULT_TYPE = {
     "SHA1": "COMPOSITE",
     "SHA256": "COMPOSITE",
 }
-# Uploads created without an algorithm still get a full-object CRC64NVME,
-# combined from the parts' CRCs at completion.
-DEFAULT_ALGORITHM = "CRC64NVME"
 
 
 def _upload_id(ctx: RequestContext) -> str:
@@ -124,7 +121,7 @@ async def create_multipart_upload(ctx: RequestContext) -> Response:
 
 def _upload_algorithm(info: UploadInfo) -> str:
     record = info.fields.checksum
-    return record.algorithm if record is not None else DEFAULT_ALGORITHM
+    return record.algorithm if record is not None else checksums.DEFAULT_ALGORITHM
 
 
 async def upload_part(ctx: RequestContext) -> Response:
@@ -287,7 +284,7 @@ def _final_checksum(
     checksum of the concatenated part digests with -N; FULL_OBJECT combines
     the part CRCs as if computed over the whole object."""
     record = info.fields.checksum
-    algorithm = record.algorithm if record else DEFAULT_ALGORITHM
+    algorithm = record.algorithm if record else checksums.DEFAULT_ALGORITHM
     kind = record.type if record else "FULL_OBJECT"
     by_number = {p.number: p for p in parts}
     chosen = [by_number.get(w.part_number) for w in wanted]

@@ -1,5 +1,5 @@
-"""S3's HeadersNotSigned rule and single signing inputs, through sigv4.verify_request (both its
-fast path and its general path, see test_sigv4.verify) and the SigV2 verifier.
+"""S3's HeadersNotSigned rule and single signing inputs, through auth.verify_request (both its
+fast path and its general path, see signers.verify) and the SigV2 verifier.
 
 Every `x-amz-*` header present must be signed (x-amz-content-sha256 excepted: its value is the
 canonical payload hash), `host` must be signed, and a signing input given twice is refused."""
@@ -14,10 +14,10 @@ from botocore.auth import S3SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from s3box.protocol import signed_headers, sigv4
+from s3box.protocol import payload, signed_headers
 from s3box.protocol.errors import S3Error
 from tests.unit.protocol import test_sigv2 as v2
-from tests.unit.protocol.test_sigv4 import (
+from tests.unit.protocol.signers import (
     HOST,
     REGION,
     SECRET,
@@ -28,7 +28,7 @@ from tests.unit.protocol.test_sigv4 import (
     wire,
 )
 
-# Every x-amz-* request header some s3box handler reads (handlers/, payload.py).
+# Every x-amz-* request header some s3box handler reads (handlers/, protocol/payload.py).
 ACTED_ON = {
     "x-amz-copy-source": "other-bucket/payroll.csv",
     "x-amz-copy-source-if-match": '"etag"',
@@ -146,7 +146,7 @@ def test_x_amz_content_sha256_may_be_unsigned_on_a_header_signed_request() -> No
     result = verify("PUT", seen)
     assert result.expected_sha256 == hashlib.sha256(b"body").hexdigest()
     changed = [
-        (k, sigv4.UNSIGNED_PAYLOAD if k == "x-amz-content-sha256" else v)
+        (k, payload.UNSIGNED_PAYLOAD if k == "x-amz-content-sha256" else v)
         for k, v in seen["headers"]
     ]
     assert error_of("PUT", {**seen, "headers": changed}).code == "SignatureDoesNotMatch"
@@ -155,10 +155,10 @@ def test_x_amz_content_sha256_may_be_unsigned_on_a_header_signed_request() -> No
 @pytest.mark.parametrize(
     ("value", "code"),
     [
-        (sigv4.UNSIGNED_PAYLOAD, None),  # what the CRT signers send with a presigned URL
+        (payload.UNSIGNED_PAYLOAD, None),  # what the CRT signers send with a presigned URL
         (hashlib.sha256(b"x").hexdigest(), "SignatureDoesNotMatch"),
         ("STREAMING-UNSIGNED-PAYLOAD-TRAILER", "SignatureDoesNotMatch"),
-        (sigv4.STREAMING_PAYLOAD, "SignatureDoesNotMatch"),
+        (payload.STREAMING_PAYLOAD, "SignatureDoesNotMatch"),
     ],
 )
 def test_unsigned_payload_hash_header_on_a_presigned_url_must_be_the_signed_one(
@@ -170,7 +170,7 @@ def test_unsigned_payload_hash_header_on_a_presigned_url_must_be_the_signed_one(
     request, _ = sign("PUT", "/bucket/key", presign_expires=300)
     seen = added(wire(request), ("x-amz-content-sha256", value))
     if code is None:
-        assert verify("PUT", seen).payload_hash == sigv4.UNSIGNED_PAYLOAD
+        assert verify("PUT", seen).payload_hash == payload.UNSIGNED_PAYLOAD
     else:
         assert error_of("PUT", seen).code == code
 
@@ -182,7 +182,7 @@ def test_payload_hash_header_differing_from_the_url_one_is_not_signed() -> None:
         "PUT", "/bucket/key", "X-Amz-Content-Sha256=UNSIGNED-PAYLOAD", presign_expires=300
     )
     seen = wire(request)
-    assert verify("PUT", seen).payload_hash == sigv4.UNSIGNED_PAYLOAD
+    assert verify("PUT", seen).payload_hash == payload.UNSIGNED_PAYLOAD
     assert verify("PUT", added(seen, ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"))).presigned
     streaming = added(seen, ("x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"))
     assert_not_signed(error_of("PUT", streaming), "x-amz-content-sha256")

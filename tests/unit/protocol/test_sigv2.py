@@ -1,6 +1,6 @@
 """SigV2 verification (presigned query strings and `AWS AK:sig` headers) against botocore's
 HmacV1QueryAuth / HmacV1Auth and the examples of S3's "Signing and authenticating REST
-requests" page. Requests go through sigv4.verify_request, the one entry point."""
+requests" page. Requests go through auth.verify_request, the one entry point."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from botocore.credentials import Credentials
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from s3box.protocol import sigv2, sigv4
+from s3box.protocol import auth, payload, sigv2, timefmt
 from s3box.protocol.errors import S3Error
 
 ACCESS_KEY = "AKIDEXAMPLE"
@@ -76,8 +76,8 @@ def header_sign(
 
 def verify(
     method: str, seen: dict[str, Any], now: float | None = None, region: str = REGION
-) -> sigv4.AuthResult:
-    return sigv4.verify_request(
+) -> auth.AuthResult:
+    return auth.verify_request(
         method,
         seen["raw_path"],
         seen["raw_query"],
@@ -122,8 +122,8 @@ def test_doc_query_string_example_verifies() -> None:
     }
     result = verify("GET", seen, now=1175139620 - 10)
     assert (result.access_key, result.presigned) == ("AKIAIOSFODNN7EXAMPLE", True)
-    assert result.payload_hash == sigv4.UNSIGNED_PAYLOAD
-    assert result.chunk_verifier() is None
+    assert result.payload_hash == payload.UNSIGNED_PAYLOAD
+    assert result.chunk_verifier is None
 
 
 @pytest.mark.parametrize(
@@ -140,7 +140,7 @@ def test_doc_header_examples_verify(
     if content_type:
         headers.append(("content-type", content_type))
     seen = {"raw_path": "/johnsmith/photos/puppy.jpg", "raw_query": "", "headers": headers}
-    now = sigv2._http_date(date)
+    now = timefmt.signed_date_seconds(date)
     assert now is not None
     result = verify(method, seen, now=now + 60)
     assert (result.access_key, result.presigned) == ("AKIAIOSFODNN7EXAMPLE", False)
@@ -201,10 +201,10 @@ def test_botocore_presigned_url_verifies(
         method, path, query_of(params), amz, access_key=access_key, secret=secret
     )
 
-    def check(seen: dict[str, Any]) -> sigv4.AuthResult:
+    def check(seen: dict[str, Any]) -> auth.AuthResult:
         lookup = {access_key: secret}.get
         headers = seen["headers"]
-        return sigv4.verify_request(
+        return auth.verify_request(
             method, seen["raw_path"], seen["raw_query"], headers, lookup, time.time(), region=REGION
         )
 
@@ -459,4 +459,4 @@ def test_arbitrary_v2_requests_only_ever_raise_s3_errors(
         headers = [*headers, ("authorization", authorization)]
         query = ""
     with pytest.raises(S3Error):
-        sigv4.verify_request("GET", path, query, headers, SECRETS.get, time.time(), region=REGION)
+        auth.verify_request("GET", path, query, headers, SECRETS.get, time.time(), region=REGION)

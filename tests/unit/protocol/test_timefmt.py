@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import calendar
 import email.utils
+import re
+import time
 
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from s3box.protocol import timefmt
 from s3box.protocol.timefmt import epoch_seconds, http_date, iso8601_ms, parse_http_date
 
 # 2026-11-25T15:57:27Z, a Wednesday.
@@ -115,3 +119,57 @@ def test_parse_never_raises_on_arbitrary_text(value):
 @given(seconds)
 def test_parse_round_trips_every_format_of_the_standard_library(ts):
     assert parse_http_date(email.utils.formatdate(ts, usegmt=True)) == float(ts)
+
+
+# --- SigV4's X-Amz-Date and the signature verifiers' Date -------------------------------
+
+
+def _strptime_amz_date(value: str) -> float | None:
+    """The parser _parse_amz_date replaced (kept here as the reference)."""
+    if not re.fullmatch(r"\d{8}T\d{6}Z", value):
+        return None
+    try:
+        return float(calendar.timegm(time.strptime(value, "%Y%m%dT%H%M%SZ")))
+    except ValueError:
+        return None
+
+
+amz_date_like = st.builds(
+    "{:04d}{:02d}{:02d}T{:02d}{:02d}{:02d}Z".format,
+    st.integers(0, 9999),
+    st.integers(0, 99),
+    st.integers(0, 99),
+    st.integers(0, 99),
+    st.integers(0, 99),
+    st.integers(0, 99),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=amz_date_like | st.text(alphabet="0123456789TZ-: \u0663", max_size=18))
+def test_amz_date_parser_agrees_with_strptime(value: str) -> None:
+    assert timefmt.parse_amz_date(value) == _strptime_amz_date(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["20240229T235960Z", "20230229T000000Z", "20241231T240000Z", "00000101T000000Z"]
+)
+def test_amz_date_parser_edge_cases_agree_with_strptime(value: str) -> None:
+    assert timefmt.parse_amz_date(value) == _strptime_amz_date(value)
+
+
+def test_iso8601_seconds_is_what_s3_auth_errors_show() -> None:
+    assert timefmt.iso8601_seconds(WED + 0.9) == "2026-11-25T15:57:27Z"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Wed, 25 Nov 2026 15:57:27 GMT", WED),
+        ("Wed, 25 Nov 2026 16:57:27 +0100", WED),  # the zone offset is applied
+        ("not a date", None),
+        ("", None),
+    ],
+)
+def test_signed_date_seconds_reads_rfc_2822_dates(value: str, expected: float | None) -> None:
+    assert timefmt.signed_date_seconds(value) == expected
