@@ -3,13 +3,15 @@ of no or several signatures, and the AuthResult the body readers get."""
 
 from __future__ import annotations
 
+import hashlib
 import time
+from typing import NoReturn
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from s3box.protocol import auth
+from s3box.protocol import auth, sigv2, sigv4
 from s3box.protocol.errors import S3Error
 from s3box.protocol.payload import (
     STREAMING_PAYLOAD,
@@ -17,10 +19,14 @@ from s3box.protocol.payload import (
     STREAMING_UNSIGNED_PAYLOAD_TRAILER,
     UNSIGNED_PAYLOAD,
 )
+from tests.unit.protocol import test_sigv2 as v2
 from tests.unit.protocol.signers import (
+    ACCESS_KEY,
     HOST,
+    REGION,
     error_of,
     lookup,
+    replace_header,
     sign,
     verify,
     wire,
@@ -100,3 +106,96 @@ def test_arbitrary_requests_only_ever_raise_s3_errors(authorization, query, path
         except S3Error as err:
             outcomes.append(("error", err.code, err.message, err.extra))
     assert outcomes[0] == outcomes[1]  # the fast path decides exactly as the general one
+
+
+# --- which verifier a request goes to ------------------------------------------------------
+
+
+def test_a_sigv4_header_is_verified_by_sigv4() -> None:
+    request, _ = sign("PUT", "/bucket/k", body=b"body")
+    result = verify("PUT", wire(request))
+    assert isinstance(result.signed, sigv4.SignedV4)
+    assert not result.presigned
+    assert result.expected_sha256 == hashlib.sha256(b"body").hexdigest()
+
+
+def test_a_sigv4_presigned_url_is_verified_by_sigv4() -> None:
+    request, _ = sign("GET", "/bucket/k", presign_expires=60)
+    result = verify("GET", wire(request))
+    assert isinstance(result.signed, sigv4.SignedV4) and result.presigned
+
+
+def test_a_sigv2_header_is_verified_by_sigv2_and_signs_no_body() -> None:
+    result = v2.verify("PUT", v2.header_sign("PUT"))
+    assert isinstance(result.signed, sigv2.SignedV2) and not result.presigned
+    assert (result.payload_hash, result.expected_sha256) == (UNSIGNED_PAYLOAD, None)
+    assert result.chunk_verifier is None
+
+
+def test_a_sigv2_presigned_url_is_verified_by_sigv2() -> None:
+    seen, _ = v2.presign("GET")
+    result = v2.verify("GET", seen)
+    assert isinstance(result.signed, sigv2.SignedV2) and result.presigned
+
+
+def test_sigv2_and_sigv4_query_signatures_together_are_invalid_argument() -> None:
+    v4_url, _ = sign("GET", "/bucket/k", presign_expires=60)
+    v2_url, _ = v2.presign("GET", "/bucket/k")
+    seen = wire(v4_url)
+    seen["raw_query"] += "&" + v2_url["raw_query"]
+    assert error_of("GET", seen).code == "InvalidArgument"
+
+
+def test_a_sigv2_header_with_a_sigv4_query_is_invalid_argument() -> None:
+    v4_url, _ = sign("GET", "/bucket/k", presign_expires=60)
+    seen = v2.header_sign("GET", "/bucket/k")
+    seen["raw_query"] = wire(v4_url)["raw_query"]
+    assert v2.error_of("GET", seen).code == "InvalidArgument"
+
+
+def _refuse(*args: object) -> NoReturn:
+    raise AssertionError("the general path was taken")
+
+
+def test_a_plain_header_signed_request_takes_the_fast_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    request, _ = sign("GET", "/bucket/k")
+    seen = wire(request)
+    unique = dict(seen["headers"])
+    monkeypatch.setattr(sigv4, "verify_header", _refuse)
+    result = auth.verify_request(
+        "GET",
+        seen["raw_path"],
+        "",
+        seen["headers"],
+        lookup,
+        time.time(),
+        None,
+        unique,
+        region=REGION,
+    )
+    assert result.access_key == ACCESS_KEY
+    # Without the unique map (a header name may repeat) the general path decides.
+    with pytest.raises(AssertionError, match="general path"):
+        auth.verify_request(
+            "GET", seen["raw_path"], "", seen["headers"], lookup, time.time(), region=REGION
+        )
+
+
+def test_a_forged_signature_on_the_fast_path_gets_the_general_paths_error() -> None:
+    request, _ = sign("GET", "/bucket/k")
+    seen = wire(request)
+    authorization = request.headers["Authorization"]
+    forged = authorization[:-1] + ("0" if authorization[-1] != "0" else "1")
+    seen = replace_header(seen, "authorization", forged)
+    err = error_of("GET", seen)  # runs both paths and requires the same error
+    assert err.code == "SignatureDoesNotMatch" and "CanonicalRequest" in err.extra
+
+
+def test_a_signed_streaming_body_gets_a_fresh_chunk_verifier_each_time() -> None:
+    # verify() also requires the fast and the general path to give equal results.
+    request, _ = sign("PUT", "/bucket/k", payload=STREAMING_PAYLOAD)
+    result = verify("PUT", wire(request))
+    assert result.chunk_verifier is not None
+    assert result.chunk_verifier() is not result.chunk_verifier()  # a fresh chain each time

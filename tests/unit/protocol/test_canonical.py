@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from s3box.protocol import auth, signing
+from s3box.protocol import auth, canonical, signing
 from s3box.protocol.chunked import EMPTY_SHA256
 from s3box.protocol.errors import S3Error
 from tests.unit.protocol.signers import (
@@ -88,3 +88,47 @@ def test_repeated_signed_header_values_are_joined_in_arrival_order() -> None:
     with pytest.raises(S3Error) as info:
         auth.verify_request("GET", "/bucket/key", "", once, lookup, now, region="us-east-1")
     assert info.value.code == "SignatureDoesNotMatch"
+
+
+# --- the pieces themselves -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw_path", "candidates"),
+    [
+        ("", ["/"]),
+        ("/bucket/a-b_c.d~e", ["/bucket/a-b_c.d~e"]),
+        ("/bucket/a%2fb", ["/bucket/a%2Fb", "/bucket/a%2fb"]),  # strict upper-case hex first
+        ("/bucket/a!b", ["/bucket/a%21b", "/bucket/a!b"]),
+        ("/bucket/a%20b", ["/bucket/a%20b"]),  # already strict: one candidate
+        ("/b//./../k", ["/b//./../k"]),  # S3 does not normalise the path
+    ],
+)
+def test_canonical_uri_candidates_try_strict_encoding_then_the_raw_path(
+    raw_path: str, candidates: list[str]
+) -> None:
+    assert canonical.canonical_uri_candidates(raw_path) == candidates
+
+
+def test_split_query_keeps_empty_items_and_values_as_sent() -> None:
+    assert canonical.split_query("") == []
+    assert canonical.split_query("a=1&&b&c=%2F") == [("a", "1"), ("", ""), ("b", ""), ("c", "%2F")]
+
+
+def test_canonical_query_sorts_by_key_then_value_and_drops_the_signature() -> None:
+    pairs = canonical.split_query("b=2&a=2&a=1&X-Amz-Signature=abc&c")
+    assert canonical.canonical_query_candidates(pairs, "X-Amz-Signature") == ["a=1&a=2&b=2&c="]
+    assert canonical.canonical_query_candidates([]) == [""]
+    assert canonical.canonical_query_candidates([("k", "a%2fb")]) == ["k=a%2Fb", "k=a%2fb"]
+
+
+def test_canonical_headers_fold_whitespace_join_repeats_and_take_the_public_host() -> None:
+    signed = ("host", "x-amz-meta-a", "x-amz-meta-b")
+    single = {"host": "127.0.0.1:9000", "x-amz-meta-a": "  one   two ", "x-amz-meta-b": "x"}
+    assert canonical.canonical_headers(signed, None, None, single) == (
+        "host:127.0.0.1:9000\nx-amz-meta-a:one two\nx-amz-meta-b:x\n"
+    )
+    lists = {"host": ["h"], "x-amz-meta-a": ["1", " 2 "]}
+    assert canonical.canonical_headers(signed, lists, "s3.example.com") == (
+        "host:s3.example.com\nx-amz-meta-a:1,2\nx-amz-meta-b:\n"
+    )
