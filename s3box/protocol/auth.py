@@ -47,11 +47,6 @@ class AuthResult:
         """True when the signature came in the URL's query string."""
         return self.signed.presigned
 
-    @property
-    def is_streaming(self) -> bool:
-        """True when the body is aws-chunked (signed or not)."""
-        return self.payload_hash.startswith("STREAMING-")
-
 
 def verify_request(
     method: str,

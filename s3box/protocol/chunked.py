@@ -129,11 +129,6 @@ class AwsChunkedDecoder:
             _DONE: self._read_after_end,
         }
 
-    @property
-    def decoded_bytes(self) -> int:
-        """Payload bytes returned so far."""
-        return self._decoded
-
     def feed(self, data: bytes | bytearray | memoryview) -> list[memoryview]:
         """Decode one network piece; returns the payload pieces it contained, in order."""
         if self._finished:

@@ -18,6 +18,7 @@ from s3box.protocol.payload import (
     STREAMING_PAYLOAD_TRAILER,
     STREAMING_UNSIGNED_PAYLOAD_TRAILER,
     UNSIGNED_PAYLOAD,
+    is_aws_chunked,
 )
 from tests.unit.protocol import test_sigv2 as v2
 from tests.unit.protocol.signers import (
@@ -61,7 +62,8 @@ def test_payload_mode_decides_how_the_body_is_read(
     request, _ = sign("PUT", "/bucket/k", payload=mode)
     result = verify("PUT", wire(request))
     assert result.payload_hash == mode
-    assert result.is_streaming is streaming
+    # The payload mode alone makes the body aws-chunked (protocol/payload.py reads it).
+    assert is_aws_chunked({"x-amz-content-sha256": result.payload_hash}) is streaming
     assert result.expected_sha256 is None
     assert (result.chunk_verifier is not None) is verifies_chunks
 

@@ -17,6 +17,7 @@ from s3box.protocol.payload import (
     STREAMING_PAYLOAD_TRAILER,
     STREAMING_UNSIGNED_PAYLOAD_TRAILER,
     UNSIGNED_PAYLOAD,
+    is_aws_chunked,
 )
 from tests.unit.protocol.signers import (
     ACCESS_KEY,
@@ -99,7 +100,8 @@ def test_doc_chunked_upload_seed_signature_verifies_and_starts_the_chain() -> No
     result = auth.verify_request(
         "PUT", "/examplebucket/chunkObject.txt", "", headers, lookup, DOC_TIME, region="us-east-1"
     )
-    assert result.is_streaming and result.expected_sha256 is None
+    assert is_aws_chunked({"x-amz-content-sha256": result.payload_hash})
+    assert result.expected_sha256 is None
     assert result.chunk_verifier is not None
     verifier = result.chunk_verifier()
     verifier.update(b"a" * 65536)
