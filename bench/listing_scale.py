@@ -19,10 +19,15 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from s3box.storage.index import BucketIndex, Row
+from s3box.records import ListEntry
+from s3box.storage.index import BucketIndex
 
-ROW = Row(
-    size=0, etag="d41d8cd98f00b204e9800998ecf8427e", last_modified=0.0, storage_class="STANDARD"
+ROW = ListEntry(
+    key="",
+    size=0,
+    etag="d41d8cd98f00b204e9800998ecf8427e",
+    last_modified=0.0,
+    storage_class="STANDARD",
 )
 
 

@@ -31,7 +31,8 @@ from s3box.server.http import ClientDisconnected, Receive, RequestContext, Respo
 from s3box.server.lifecycle import Lifecycle
 from s3box.server.logging import BandwidthMeter
 from s3box.server.metrics import Metrics
-from s3box.storage.engine import Engine, EngineOptions
+from s3box.storage.core import EngineOptions
+from s3box.storage.engine import Engine
 from s3box.storage.errors import StorageError
 
 if TYPE_CHECKING:

@@ -16,10 +16,9 @@ from collections.abc import AsyncIterator
 
 from s3box.protocol import checksums, framing
 from s3box.protocol.errors import S3Error
-from s3box.records import ChecksumRecord
+from s3box.records import ChecksumRecord, Hasher
 from s3box.server.handlers.common import decode_content_md5, verify_content_md5
 from s3box.server.http import RequestContext
-from s3box.storage.engine import StagedWrite
 
 # With no checksum from the client, S3 stores a CRC64NVME of the object.
 DEFAULT_ALGORITHM = "CRC64NVME"
@@ -72,9 +71,7 @@ class Payload:
             self.requested.algorithm if self.requested else DEFAULT_ALGORITHM
         )
         self.algorithm = algorithm
-        self._checksum_hashers: dict[str, checksums.Hasher] = {
-            algorithm: checksums.new_hasher(algorithm)
-        }
+        self._checksum_hashers: dict[str, Hasher] = {algorithm: checksums.new_hasher(algorithm)}
         if self.requested is not None and self.requested.algorithm not in self._checksum_hashers:
             self._checksum_hashers[self.requested.algorithm] = checksums.new_hasher(
                 self.requested.algorithm
@@ -84,17 +81,12 @@ class Payload:
         self.sha256 = hashlib.sha256() if self.expected_sha256 else None
         self.values: dict[str, str] = {}
 
-    def hashers(self) -> list[checksums.Hasher]:
+    def hashers(self) -> list[Hasher]:
         """Hashers the body must be fed to, besides MD5 (which the engine owns)."""
-        out: list[checksums.Hasher] = list(self._checksum_hashers.values())
+        out: list[Hasher] = list(self._checksum_hashers.values())
         if self.sha256 is not None:
             out.append(self.sha256)
         return out
-
-    def feed_all(self, data: bytes) -> None:
-        """Feed a body already in memory to every hasher (small PUT path)."""
-        for hasher in self.hashers():
-            hasher.update(data)
 
     def verify(self, md5_digest: bytes) -> ChecksumRecord:
         """After the whole body went through the hashers: raise the S3 error
@@ -126,19 +118,6 @@ class Payload:
                 checksums.check_digest(requested.algorithm, expected, digests[requested.algorithm])
         self.values = {alg: checksums.b64(d) for alg, d in digests.items()}
         return ChecksumRecord(self.algorithm, "FULL_OBJECT", self.values[self.algorithm])
-
-    async def write_into(self, staged: StagedWrite) -> ChecksumRecord:
-        """Stream the whole body into `staged`, finish it and verify every
-        check; on any failure (bad digest, client gone, ...) abort `staged` so
-        nothing of this body stays behind. Returns the checksum to store."""
-        try:
-            async for piece in self:
-                await staged.write(piece)
-            result = await staged.finish()
-            return self.verify(bytes.fromhex(result.md5_hex))
-        except BaseException:
-            await staged.abort()
-            raise
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._iterate()

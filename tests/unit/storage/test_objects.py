@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from s3box.records import ObjectFields, ObjectMeta, WriteCondition
-from s3box.storage import layout
+from s3box.storage import layout, publish
 from s3box.storage.engine import Engine
 from s3box.storage.errors import NoSuchBucket, NoSuchKey, PreconditionFailed
 
-from .conftest import get, put
+from .conftest import get, put, stream_put
 
 
 def object_dir(tmp_path: Path, key: str, bucket: str = "b") -> Path:
@@ -43,20 +43,20 @@ def test_put_then_get_returns_the_bytes_and_head_the_metadata(run_engine, tmp_pa
 
 
 def test_streamed_put_round_trips_across_buffer_boundaries(run_engine):
-    from s3box.storage.engine import EngineOptions
+    from s3box.storage.core import EngineOptions
 
     body = os.urandom(100_003)
 
     async def t(e: Engine):
         sha = hashlib.sha256()
-        w = await e.open_put("b", "big", hashers=[sha])
+        w = await publish.open_put(e.core, "b", "big", hashers=[sha])
         for i in range(0, len(body), 7_001):
             await w.write(body[i : i + 7_001])
-        meta = await e.publish_put(w, ObjectFields())
+        meta = await publish.publish_staged(e.core, w, ObjectFields(), None)
         assert meta.size == len(body) and meta.etag == hashlib.md5(body).hexdigest()
         assert sha.hexdigest() == hashlib.sha256(body).hexdigest()
         assert await get(e, "big", prefetch_limit=0) == body
-        h = await e.open_object("b", "big", prefetch_limit=0)
+        h = await e.get_object("b", "big", prefetch_limit=0)
         try:
             got = b"".join([c async for c in h.iter_range(10, 50_000)])
         finally:
@@ -71,7 +71,7 @@ def test_lone_large_put_writes_each_buffer_in_two_halves(run_engine, monkeypatch
     into the page cache); two at once keep one write per buffer. Bytes and MD5 are
     the same either way, and the count of active transfers returns to zero."""
     from s3box.storage import staging
-    from s3box.storage.engine import EngineOptions
+    from s3box.storage.core import EngineOptions
 
     calls: list[tuple[int, int]] = []
     real = staging.pwrite_all
@@ -85,10 +85,10 @@ def test_lone_large_put_writes_each_buffer_in_two_halves(run_engine, monkeypatch
     bodies = [os.urandom(3 * mib + 12_345), os.urandom(2 * mib + 1)]
 
     async def upload(e: Engine, key: str, body: bytes) -> None:
-        w = await e.open_put("b", key)
+        w = await publish.open_put(e.core, "b", key)
         for i in range(0, len(body), 65_536):
             await w.write(body[i : i + 65_536])
-        meta = await e.publish_put(w, ObjectFields())
+        meta = await publish.publish_staged(e.core, w, ObjectFields(), None)
         assert meta.etag == hashlib.md5(body).hexdigest()
 
     async def t(e: Engine):
@@ -104,7 +104,7 @@ def test_lone_large_put_writes_each_buffer_in_two_halves(run_engine, monkeypatch
         assert await get(e, "x") == bodies[0] and await get(e, "y") == bodies[1]
         assert mib in {n for _, n in calls}  # whole buffers while both were in flight
         assert staging.FileStagedWrite.active == 0
-        w = await e.open_put("b", "gone")
+        w = await publish.open_put(e.core, "b", "gone")
         await w.write(bodies[1])
         assert staging.FileStagedWrite.active == 1
         await w.abort()
@@ -115,7 +115,7 @@ def test_lone_large_put_writes_each_buffer_in_two_halves(run_engine, monkeypatch
 
 def test_aborted_streamed_put_leaves_nothing_in_staging(run_engine, tmp_path):
     async def t(e: Engine):
-        w = await e.open_put("b", "k")
+        w = await publish.open_put(e.core, "b", "k")
         await w.write(b"x" * 10)
         await w.abort()
         await w.abort()
@@ -145,7 +145,7 @@ def test_open_get_keeps_reading_old_bytes_after_overwrite(run_engine):
     async def t(e: Engine):
         old = os.urandom(50_000)
         await put(e, "k", old)
-        h = await e.open_object("b", "k", prefetch_limit=0)
+        h = await e.get_object("b", "k", prefetch_limit=0)
         try:
             await put(e, "k", b"new")
             got = b"".join([c async for c in h.iter_range(0, len(old) - 1)])
@@ -162,7 +162,7 @@ def test_open_get_keeps_reading_old_bytes_after_delete(run_engine):
         old = os.urandom(50_000)
         await put(e, "k", old)
         await e.head_object("b", "k")  # warm the cache: the warm path must hold too
-        h = await e.open_object("b", "k", prefetch_limit=0)
+        h = await e.get_object("b", "k", prefetch_limit=0)
         try:
             await e.delete_object("b", "k")
             got = b"".join([c async for c in h.iter_range(0, len(old) - 1)])
@@ -170,7 +170,7 @@ def test_open_get_keeps_reading_old_bytes_after_delete(run_engine):
             await h.close()
         assert got == old
         with pytest.raises(NoSuchKey):
-            await e.open_object("b", "k")
+            await e.get_object("b", "k")
 
     run_engine(t)
 
@@ -208,10 +208,8 @@ def test_conditional_put_if_none_match_star_and_if_match(run_engine, tmp_path):
         etag = hashlib.md5(b"1").hexdigest()
         await put(e, "k", b"3", condition=WriteCondition(if_match=etag))
         assert await get(e, "k") == b"3"
-        w = await e.open_put("b", "k")
-        await w.write(b"zz")
         with pytest.raises(PreconditionFailed):
-            await e.publish_put(w, ObjectFields(), WriteCondition(if_none_match_star=True))
+            await stream_put(e, "k", [b"zz"], condition=WriteCondition(if_none_match_star=True))
 
     run_engine(t)
     assert os.listdir(tmp_path / "buckets" / "b" / "staging" / "put") == []
@@ -290,7 +288,7 @@ def test_operations_on_a_missing_bucket_raise_no_such_bucket(run_engine):
         with pytest.raises(NoSuchBucket):
             await e.list_objects("nope")
         with pytest.raises(NoSuchBucket):
-            await e.open_put("nope", "k")
+            await stream_put(e, "k", [b"x"], bucket="nope")
 
     run_engine(t)
 
@@ -313,13 +311,13 @@ def test_overwrite_without_rename_exchange_falls_back_to_trash_then_publish(
 
     async def t(e: Engine):
         await put(e, "k", b"one")
-        h = await e.open_object("b", "k", prefetch_limit=0)
+        h = await e.get_object("b", "k", prefetch_limit=0)
         await put(e, "k", b"two")
         try:
             assert b"".join([c async for c in h.iter_range(0, 2)]) == b"one"
         finally:
             await h.close()
-        e._cache.invalidate(("b", "k"))
+        e.core.cache.invalidate(("b", "k"))
         assert await get(e, "k") == b"two"
 
     run_engine(t)
@@ -345,13 +343,13 @@ def test_rename_exchange_swaps_two_directories(tmp_path):
 
 
 def test_engine_with_fsync_round_trips(run_engine):
-    from s3box.storage.engine import EngineOptions
+    from s3box.storage.core import EngineOptions
 
     async def t(e: Engine):
         await put(e, "k", b"durable")
-        w = await e.open_put("b", "k")
+        w = await publish.open_put(e.core, "b", "k")
         await w.write(b"streamed")
-        await e.publish_put(w, ObjectFields())
+        await publish.publish_staged(e.core, w, ObjectFields(), None)
         await e.copy_object("b", "k", "b", "c", fields=None)
         await e.delete_object("b", "k")
         assert await get(e, "c") == b"streamed"
@@ -362,23 +360,26 @@ def test_engine_with_fsync_round_trips(run_engine):
 def test_streamed_put_feeds_extra_hashers_buffers_never_reused(run_engine):
     """Hashers get the filled buffer itself (no copy): every buffer handed over
     must keep its content afterwards, and all bytes arrive in order."""
-    from s3box.storage.engine import EngineOptions
+    from s3box.storage.core import EngineOptions
 
     class Recording:
         def __init__(self) -> None:
             self.h = hashlib.sha1()
-            self.seen: list[tuple[bytes | bytearray, bytes]] = []
+            self.seen: list[tuple[bytes | bytearray | memoryview, bytes]] = []
 
-        def update(self, data: bytes | bytearray) -> None:
+        def update(self, data: bytes | bytearray | memoryview, /) -> None:
             self.seen.append((data, bytes(data)))
             self.h.update(data)
 
+        def digest(self) -> bytes:
+            return self.h.digest()
+
     async def t(e: Engine):
         s = Recording()
-        w = await e.open_put("b", "k", hashers=[s])
+        w = await publish.open_put(e.core, "b", "k", hashers=[s])
         for i in range(10):
             await w.write(bytes([65 + i]) * 3000)
-        await e.publish_put(w, ObjectFields())
+        await publish.publish_staged(e.core, w, ObjectFields(), None)
         expected = b"".join(bytes([65 + i]) * 3000 for i in range(10))
         assert s.h.hexdigest() == hashlib.sha1(expected).hexdigest()
         assert all(bytes(buf) == copy for buf, copy in s.seen)
@@ -387,22 +388,22 @@ def test_streamed_put_feeds_extra_hashers_buffers_never_reused(run_engine):
 
 
 def test_interleaved_streamed_puts_and_an_abort_keep_their_bytes_apart(run_engine):
-    from s3box.storage.engine import EngineOptions
+    from s3box.storage.core import EngineOptions
 
     async def t(e: Engine):
         bodies = {k: os.urandom(5 * 4096 + 123) for k in ("one", "two", "three")}
-        writers = {k: await e.open_put("b", k) for k in ("one", "two")}
-        dropped = await e.open_put("b", "dropped")
+        writers = {k: await publish.open_put(e.core, "b", k) for k in ("one", "two")}
+        dropped = await publish.open_put(e.core, "b", "dropped")
         for pos in range(0, len(bodies["one"]), 1000):
             for k, w in writers.items():
                 await w.write(bodies[k][pos : pos + 1000])
             await dropped.write(os.urandom(1000))
         await dropped.abort()
-        w3 = await e.open_put("b", "three")
+        w3 = await publish.open_put(e.core, "b", "three")
         for pos in range(0, len(bodies["three"]), 777):
             await w3.write(bodies["three"][pos : pos + 777])
         for k, w in [*writers.items(), ("three", w3)]:
-            meta = await e.publish_put(w, ObjectFields())
+            meta = await publish.publish_staged(e.core, w, ObjectFields(), None)
             assert meta.etag == hashlib.md5(bodies[k]).hexdigest()
         for k, body in bodies.items():
             assert await get(e, k, prefetch_limit=0) == body

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from s3box.storage import lookup
 from s3box.storage.engine import Engine
 from s3box.storage.errors import NoSuchKey
 
@@ -47,7 +48,7 @@ def test_get_inserts_row_for_directory_missing_from_index(run_engine, tmp_path):
     sql(tmp_path, "DELETE FROM objects")
 
     async def t(e: Engine):
-        handle = await e.open_object("b", "k")
+        handle = await e.get_object("b", "k")
         await handle.close()
         return [x.key for x in (await e.list_objects("b")).entries]
 
@@ -65,26 +66,26 @@ def test_delete_removes_a_stale_row_without_directory(run_engine, tmp_path):
     assert run_engine(t) == []
 
 
-def test_repair_suppression_stops_repeated_repair_of_one_key(run_engine, tmp_path):
+def test_repair_suppression_stops_repeated_repair_of_one_key(run_engine, tmp_path, monkeypatch):
     run_engine(lambda e: put(e, "k", b"x"))
     calls: list[list[str]] = []
 
     async def t(e: Engine):
-        original = e._reconcile_sync
+        original = lookup.reconcile_sync
 
-        def counting(b, keys):
+        def counting(core, b, keys):
             calls.append(list(keys))
-            original(b, keys)
+            original(core, b, keys)
 
-        e._reconcile_sync = counting  # type: ignore[method-assign]
+        monkeypatch.setattr(lookup, "reconcile_sync", counting)
         for _ in range(3):
             sql(tmp_path, "DELETE FROM objects")
-            e._cache.invalidate(("b", "k"))
+            e.core.cache.invalidate(("b", "k"))
             await e.head_object("b", "k")
         # A write through the engine lifts the suppression.
         await put(e, "k", b"y")
         sql(tmp_path, "DELETE FROM objects")
-        e._cache.invalidate(("b", "k"))
+        e.core.cache.invalidate(("b", "k"))
         await e.head_object("b", "k")
 
     run_engine(t)
