@@ -30,10 +30,6 @@ def key_hash(bucket: str, key: str) -> str:
     return hashlib.sha1((bucket + key).encode("utf-8")).hexdigest()
 
 
-def leaf_parts(h: str) -> tuple[str, str, str, str]:
-    return (h[0:2], h[2:4], h[4:6], h[6:8])
-
-
 def leaf_dir(objects_dir: str, h: str) -> str:
     """objects/<h0h1>/<h2h3>/<h4h5>/<h6h7>."""
     return os.path.join(objects_dir, h[0:2], h[2:4], h[4:6], h[6:8])

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from s3box.records import Hasher, ObjectFields, ObjectMeta, PartRecord
+from s3box.storage import layout
 from s3box.storage.core import EngineOptions
 from s3box.storage.engine import Engine
 from tests.storage_helpers import chunks, no_checksum, put_bytes
@@ -107,3 +108,10 @@ async def get(
         return b"".join([c async for c in handle.iter_range(0, handle.meta.size - 1)])
     finally:
         await handle.close()
+
+
+def object_dir(tmp_path: Path, key: str, bucket: str = "b") -> Path:
+    h = layout.key_hash(bucket, key)
+    return Path(layout.leaf_dir(str(tmp_path / "buckets" / bucket / "objects"), h)) / (
+        layout.base_name(h)
+    )

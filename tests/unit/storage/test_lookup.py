@@ -1,7 +1,9 @@
-"""Self-healing of the derived index, repair suppression and startup repair."""
+"""HeadObject and GetObject, the self-heal of the derived index, repair
+suppression and startup repair."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -10,10 +12,9 @@ import pytest
 
 from s3box.storage import lookup
 from s3box.storage.engine import Engine
-from s3box.storage.errors import NoSuchKey
+from s3box.storage.errors import NoSuchBucket, NoSuchKey
 
-from .conftest import put
-from .test_objects import object_dir
+from .conftest import get, object_dir, put, stream_put
 
 
 def index_keys(tmp_path: Path, table: str = "objects") -> list[str]:
@@ -123,3 +124,51 @@ def test_no_repair_rows_remain_after_normal_operations(run_engine, tmp_path):
     run_engine(t)
     assert index_keys(tmp_path, "repair") == []
     assert index_keys(tmp_path) == []
+
+
+def test_open_get_keeps_reading_old_bytes_after_overwrite(run_engine):
+    async def t(e: Engine):
+        old = os.urandom(50_000)
+        await put(e, "k", old)
+        h = await e.get_object("b", "k", prefetch_limit=0)
+        try:
+            await put(e, "k", b"new")
+            got = b"".join([c async for c in h.iter_range(0, len(old) - 1)])
+        finally:
+            await h.close()
+        assert got == old
+        assert await get(e, "k") == b"new"
+
+    run_engine(t)
+
+
+def test_open_get_keeps_reading_old_bytes_after_delete(run_engine):
+    async def t(e: Engine):
+        old = os.urandom(50_000)
+        await put(e, "k", old)
+        await e.head_object("b", "k")  # warm the cache: the warm path must hold too
+        h = await e.get_object("b", "k", prefetch_limit=0)
+        try:
+            await e.delete_object("b", "k")
+            got = b"".join([c async for c in h.iter_range(0, len(old) - 1)])
+        finally:
+            await h.close()
+        assert got == old
+        with pytest.raises(NoSuchKey):
+            await e.get_object("b", "k")
+
+    run_engine(t)
+
+
+def test_operations_on_a_missing_bucket_raise_no_such_bucket(run_engine):
+    async def t(e: Engine):
+        with pytest.raises(NoSuchBucket):
+            await put(e, "k", b"x", bucket="nope")
+        with pytest.raises(NoSuchBucket):
+            await e.head_object("nope", "k")
+        with pytest.raises(NoSuchBucket):
+            await e.list_objects("nope")
+        with pytest.raises(NoSuchBucket):
+            await stream_put(e, "k", [b"x"], bucket="nope")
+
+    run_engine(t)

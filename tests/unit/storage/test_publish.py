@@ -1,4 +1,5 @@
-"""Object round trips through the engine: put, get, head, overwrite, delete, copy."""
+"""PutObject and the publish step: small and streamed bodies, staging,
+overwrites, conditions, fsync."""
 
 from __future__ import annotations
 
@@ -6,23 +7,15 @@ import asyncio
 import hashlib
 import json
 import os
-from pathlib import Path
 
 import pytest
 
-from s3box.records import ObjectFields, ObjectMeta, WriteCondition
-from s3box.storage import layout, publish
+from s3box.records import ObjectFields, WriteCondition
+from s3box.storage import publish
 from s3box.storage.engine import Engine
-from s3box.storage.errors import NoSuchBucket, NoSuchKey, PreconditionFailed
+from s3box.storage.errors import NoSuchKey, PreconditionFailed
 
-from .conftest import get, put, stream_put
-
-
-def object_dir(tmp_path: Path, key: str, bucket: str = "b") -> Path:
-    h = layout.key_hash(bucket, key)
-    return Path(layout.leaf_dir(str(tmp_path / "buckets" / bucket / "objects"), h)) / (
-        layout.base_name(h)
-    )
+from .conftest import get, object_dir, put, stream_put
 
 
 def test_put_then_get_returns_the_bytes_and_head_the_metadata(run_engine, tmp_path):
@@ -141,61 +134,6 @@ def test_overwrite_replaces_bytes_and_moves_old_object_to_trash(run_engine, tmp_
     assert os.listdir(tmp_path / "buckets" / "b" / "staging" / "put") == []
 
 
-def test_open_get_keeps_reading_old_bytes_after_overwrite(run_engine):
-    async def t(e: Engine):
-        old = os.urandom(50_000)
-        await put(e, "k", old)
-        h = await e.get_object("b", "k", prefetch_limit=0)
-        try:
-            await put(e, "k", b"new")
-            got = b"".join([c async for c in h.iter_range(0, len(old) - 1)])
-        finally:
-            await h.close()
-        assert got == old
-        assert await get(e, "k") == b"new"
-
-    run_engine(t)
-
-
-def test_open_get_keeps_reading_old_bytes_after_delete(run_engine):
-    async def t(e: Engine):
-        old = os.urandom(50_000)
-        await put(e, "k", old)
-        await e.head_object("b", "k")  # warm the cache: the warm path must hold too
-        h = await e.get_object("b", "k", prefetch_limit=0)
-        try:
-            await e.delete_object("b", "k")
-            got = b"".join([c async for c in h.iter_range(0, len(old) - 1)])
-        finally:
-            await h.close()
-        assert got == old
-        with pytest.raises(NoSuchKey):
-            await e.get_object("b", "k")
-
-    run_engine(t)
-
-
-def test_delete_of_absent_key_is_not_an_error(run_engine):
-    async def t(e: Engine):
-        await e.delete_object("b", "nothing")
-
-    run_engine(t)
-
-
-def test_delete_with_if_match(run_engine):
-    async def t(e: Engine):
-        m = await put(e, "k", b"v")
-        with pytest.raises(PreconditionFailed):
-            await e.delete_object("b", "k", if_match="0" * 32)
-        with pytest.raises(NoSuchKey):
-            await e.delete_object("b", "other", if_match=m.etag)
-        await e.delete_object("b", "k", if_match=m.etag)
-        with pytest.raises(NoSuchKey):
-            await e.head_object("b", "k")
-
-    run_engine(t)
-
-
 def test_conditional_put_if_none_match_star_and_if_match(run_engine, tmp_path):
     async def t(e: Engine):
         await put(e, "k", b"1", condition=WriteCondition(if_none_match_star=True))
@@ -240,57 +178,6 @@ def test_concurrent_puts_of_one_key_never_leave_a_torn_object(run_engine, tmp_pa
     run_engine(t)
     leaf = object_dir(tmp_path, "k").parent
     assert os.listdir(leaf) == [object_dir(tmp_path, "k").name]
-
-
-def test_delete_objects_reports_each_key_in_request_order(run_engine):
-    async def t(e: Engine):
-        for i in range(10):
-            await put(e, f"k{i}", b"x")
-        res = await e.delete_objects("b", ["k3", "missing", "k1", "k3"])
-        assert [r.key for r in res] == ["k3", "missing", "k1", "k3"]
-        assert all(r.error_code is None for r in res)
-        keys = [x.key for x in (await e.list_objects("b")).entries]
-        assert keys == [f"k{i}" for i in range(10) if i not in (1, 3)]
-
-    run_engine(t)
-
-
-def test_copy_object_links_parts_and_keeps_or_replaces_fields(run_engine, tmp_path):
-    async def t(e: Engine):
-        src = await put(e, "src", b"payload", fields=ObjectFields(content_type="a/b"))
-        seen: list[ObjectMeta] = []
-        c1 = await e.copy_object("b", "src", "b", "dst", fields=None, check_source=seen.append)
-        assert seen[0].etag == src.etag
-        assert c1.etag == src.etag and c1.fields.content_type == "a/b"
-        c2 = await e.copy_object("b", "src", "b", "src", fields=ObjectFields(content_type="x/y"))
-        assert c2.fields.content_type == "x/y" and c2.seq == src.seq + 1
-        assert await get(e, "dst") == b"payload"
-        assert await get(e, "src") == b"payload"
-
-        def refuse(meta):
-            raise PreconditionFailed("no")
-
-        with pytest.raises(PreconditionFailed):
-            await e.copy_object("b", "src", "b", "never", fields=None, check_source=refuse)
-        with pytest.raises(NoSuchKey):
-            await e.copy_object("b", "nope", "b", "x", fields=None)
-
-    run_engine(t)
-    assert os.stat(object_dir(tmp_path, "dst") / "part.1").st_nlink >= 2
-
-
-def test_operations_on_a_missing_bucket_raise_no_such_bucket(run_engine):
-    async def t(e: Engine):
-        with pytest.raises(NoSuchBucket):
-            await put(e, "k", b"x", bucket="nope")
-        with pytest.raises(NoSuchBucket):
-            await e.head_object("nope", "k")
-        with pytest.raises(NoSuchBucket):
-            await e.list_objects("nope")
-        with pytest.raises(NoSuchBucket):
-            await stream_put(e, "k", [b"x"], bucket="nope")
-
-    run_engine(t)
 
 
 def test_empty_object_round_trips(run_engine):

@@ -1,23 +1,49 @@
-"""Engine tagging: put_object_tagging republishes meta.json over the same part
-files (ETag, Last-Modified and bytes kept), refuses to clobber a concurrent
-overwrite, and bucket tags live in tagging.json."""
+"""CopyObject, the object tagging operations (an in-place copy: ETag,
+Last-Modified and bytes kept, a concurrent overwrite never clobbered) and
+UploadPartCopy."""
 
 from __future__ import annotations
 
 import asyncio
 import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from s3box.records import ChecksumRecord, ObjectFields, ObjectMeta
-from s3box.storage import copying, layout
+from s3box.storage import copying
 from s3box.storage.engine import Engine
-from s3box.storage.errors import ConditionalRequestConflict, NoSuchBucket, NoSuchKey
+from s3box.storage.errors import (
+    ConditionalRequestConflict,
+    NoSuchKey,
+    PreconditionFailed,
+)
 
-from .conftest import get, put
-from .test_objects import object_dir
+from .conftest import get, object_dir, put
+
+
+def test_copy_object_links_parts_and_keeps_or_replaces_fields(run_engine, tmp_path):
+    async def t(e: Engine):
+        src = await put(e, "src", b"payload", fields=ObjectFields(content_type="a/b"))
+        seen: list[ObjectMeta] = []
+        c1 = await e.copy_object("b", "src", "b", "dst", fields=None, check_source=seen.append)
+        assert seen[0].etag == src.etag
+        assert c1.etag == src.etag and c1.fields.content_type == "a/b"
+        c2 = await e.copy_object("b", "src", "b", "src", fields=ObjectFields(content_type="x/y"))
+        assert c2.fields.content_type == "x/y" and c2.seq == src.seq + 1
+        assert await get(e, "dst") == b"payload"
+        assert await get(e, "src") == b"payload"
+
+        def refuse(meta):
+            raise PreconditionFailed("no")
+
+        with pytest.raises(PreconditionFailed):
+            await e.copy_object("b", "src", "b", "never", fields=None, check_source=refuse)
+        with pytest.raises(NoSuchKey):
+            await e.copy_object("b", "nope", "b", "x", fields=None)
+
+    run_engine(t)
+    assert os.stat(object_dir(tmp_path, "dst") / "part.1").st_nlink >= 2
 
 
 def test_put_object_tagging_keeps_etag_last_modified_and_data(run_engine, tmp_path):
@@ -81,20 +107,3 @@ def test_in_place_copy_refuses_an_object_overwritten_since_it_was_read(run_engin
         assert await get(e, "k") == b"second"
 
     run_engine(t)
-
-
-def test_bucket_tagging_round_trip_in_tagging_json(run_engine, tmp_path: Path):
-    async def t(e: Engine) -> None:
-        assert await e.get_bucket_tagging("b") is None
-        await e.put_bucket_tagging("b", {"a": "1", "é": "ü"})
-        assert await e.get_bucket_tagging("b") == {"a": "1", "é": "ü"}
-        await e.delete_bucket_tagging("b")
-        assert await e.get_bucket_tagging("b") is None
-        await e.delete_bucket_tagging("b")  # deleting nothing is fine
-        with pytest.raises(NoSuchBucket):
-            await e.get_bucket_tagging("nope")
-
-    run_engine(t)
-    root = tmp_path / "buckets" / "b"
-    assert not (root / layout.BUCKET_TAGGING).exists()
-    assert [p.name for p in root.iterdir() if p.name.startswith(".")] == []
