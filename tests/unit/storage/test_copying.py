@@ -5,7 +5,9 @@ UploadPartCopy."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,8 +18,10 @@ from s3box.storage.engine import Engine
 from s3box.storage.errors import (
     ConditionalRequestConflict,
     NoSuchKey,
+    NoSuchUpload,
     PreconditionFailed,
 )
+from tests.storage_helpers import no_checksum
 
 from .conftest import get, object_dir, put
 
@@ -107,3 +111,97 @@ def test_in_place_copy_refuses_an_object_overwritten_since_it_was_read(run_engin
         assert await get(e, "k") == b"second"
 
     run_engine(t)
+
+
+def _sha256_record(hasher: hashlib._Hash) -> Callable[[bytes], ChecksumRecord]:
+    def verify(_md5: bytes) -> ChecksumRecord:
+        return ChecksumRecord("SHA256", "FULL_OBJECT", hasher.hexdigest())
+
+    return verify
+
+
+def test_upload_part_copy_copies_a_byte_range_of_the_source_into_a_part(run_engine, tmp_path):
+    source = os.urandom(300_000)
+
+    async def t(e: Engine) -> bytes:
+        await put(e, "src", source)
+        uid = await e.create_multipart_upload("b", "dst", ObjectFields())
+        sizes: list[int] = []
+
+        def byte_range(size: int) -> tuple[int, int]:
+            sizes.append(size)
+            return 1000, 200_999
+
+        sha = hashlib.sha256()
+        part = await e.upload_part_copy(
+            "b",
+            "dst",
+            uid,
+            1,
+            "b",
+            "src",
+            byte_range=byte_range,
+            hashers=[sha],
+            verify=_sha256_record(sha),
+        )
+        assert sizes == [len(source)]
+        assert part.number == 1 and part.size == 200_000
+        assert part.etag == hashlib.md5(source[1000:201_000]).hexdigest()
+        assert part.checksum == hashlib.sha256(source[1000:201_000]).hexdigest()
+        whole = hashlib.sha256()
+        second = await e.upload_part_copy(
+            "b", "dst", uid, 2, "b", "src", hashers=[whole], verify=_sha256_record(whole)
+        )
+        assert second.size == len(source)
+        _, parts = await e.list_parts("b", "dst", uid)
+        assert [(p.number, p.etag) for p in parts] == [(1, part.etag), (2, second.etag)]
+        await e.complete_multipart_upload(
+            "b", "dst", uid, [(1, part.etag), (2, second.etag)], min_part_size=1
+        )
+        return await get(e, "dst", prefetch_limit=0)
+
+    assert run_engine(t) == source[1000:201_000] + source
+    assert os.listdir(tmp_path / "buckets" / "b" / "staging" / "multipart") == []
+
+
+def test_upload_part_copy_checks_source_and_upload_and_leaves_no_part_behind(run_engine):
+    class Refused(Exception):
+        pass
+
+    def refuse(meta: ObjectMeta) -> None:
+        raise Refused(meta.key)
+
+    async def t(e: Engine) -> None:
+        await put(e, "src", b"data")
+        await put(e, "empty", b"")
+        uid = await e.create_multipart_upload("b", "dst", ObjectFields())
+        with pytest.raises(Refused):
+            await e.upload_part_copy(
+                "b", "dst", uid, 1, "b", "src", check_source=refuse, hashers=(), verify=no_checksum
+            )
+        with pytest.raises(NoSuchKey):
+            await e.upload_part_copy(
+                "b", "dst", uid, 1, "b", "absent", hashers=(), verify=no_checksum
+            )
+        with pytest.raises(NoSuchUpload):
+            await e.upload_part_copy(
+                "b", "dst", "0" * 32, 1, "b", "src", hashers=(), verify=no_checksum
+            )
+        with pytest.raises(ValueError):  # a failing verify aborts the part's data file
+            await e.upload_part_copy(
+                "b", "dst", uid, 1, "b", "src", hashers=(), verify=_fail_verify
+            )
+        upload_dir = os.path.join(e.core.bucket("b").staging_multipart, uid)
+        assert os.listdir(upload_dir) == ["upload.json"]
+        empty = await e.upload_part_copy(
+            "b", "dst", uid, 3, "b", "empty", hashers=(), verify=no_checksum
+        )
+        assert empty.size == 0 and empty.etag == hashlib.md5(b"").hexdigest()
+        _, parts = await e.list_parts("b", "dst", uid)
+        assert [p.number for p in parts] == [3]
+
+    run_engine(t)
+
+
+def _fail_verify(_md5: bytes) -> ChecksumRecord:
+    raise ValueError("bad digest")

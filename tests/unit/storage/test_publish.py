@@ -7,13 +7,17 @@ import asyncio
 import hashlib
 import json
 import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from s3box.records import ObjectFields, WriteCondition
-from s3box.storage import publish
+from s3box.records import ChecksumRecord, ObjectFields, WriteCondition
+from s3box.storage import publish, staging
 from s3box.storage.engine import Engine
-from s3box.storage.errors import NoSuchKey, PreconditionFailed
+from s3box.storage.errors import NoSuchBucket, NoSuchKey, PreconditionFailed
+from tests.storage_helpers import chunks, no_checksum
 
 from .conftest import get, object_dir, put, stream_put
 
@@ -296,3 +300,154 @@ def test_interleaved_streamed_puts_and_an_abort_keep_their_bytes_apart(run_engin
             assert await get(e, k, prefetch_limit=0) == body
 
     run_engine(t, options=EngineOptions(buffer_size=4096))
+
+
+class _BadDigest(Exception):
+    pass
+
+
+def _reject(_md5: bytes) -> ChecksumRecord:
+    raise _BadDigest("the body does not match its Content-MD5")
+
+
+def _staging(tmp_path: Path) -> list[str]:
+    return os.listdir(tmp_path / "buckets" / "b" / "staging" / "put")
+
+
+def _count_streams(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Count streamed PUTs started (publish.open_put) and staged writes aborted."""
+    counts = {"opened": 0, "aborted": 0}
+    real_open, real_abort = publish.open_put, staging.FileStagedWrite.abort
+
+    async def counting_open(*args: Any, **kwargs: Any) -> staging.FileStagedWrite:
+        counts["opened"] += 1
+        return await real_open(*args, **kwargs)
+
+    async def counting_abort(self: staging.FileStagedWrite) -> None:
+        counts["aborted"] += 1
+        await real_abort(self)
+
+    monkeypatch.setattr(publish, "open_put", counting_open)
+    monkeypatch.setattr(staging.FileStagedWrite, "abort", counting_abort)
+    return counts
+
+
+def test_put_object_takes_a_small_declared_body_whole_and_streams_the_rest(run_engine, monkeypatch):
+    """Declared <= SMALL_PUT_LIMIT: one engine step, no staged write; declared
+    larger or undeclared: streamed through staging. The hashers see every byte
+    either way, and verify gets the body's MD5."""
+    counts = _count_streams(monkeypatch)
+    limit = publish.SMALL_PUT_LIMIT
+    small, large = os.urandom(limit), os.urandom(limit + 1)
+
+    async def t(e: Engine) -> None:
+        seen: list[bytes] = []
+
+        def verify(md5: bytes) -> ChecksumRecord:
+            seen.append(md5)
+            return ChecksumRecord("SHA256", "FULL_OBJECT", "v")
+
+        for key, body, size, opened in [
+            ("small", small, len(small), 0),
+            ("large", large, len(large), 1),
+            ("undeclared", small, None, 2),
+        ]:
+            sha = hashlib.sha256()
+            meta = await e.put_object(
+                "b",
+                key,
+                chunks([body[:1000], body[1000:]]),
+                size=size,
+                fields=ObjectFields(),
+                condition=None,
+                hashers=[sha],
+                verify=verify,
+            )
+            assert counts["opened"] == opened
+            assert sha.digest() == hashlib.sha256(body).digest()
+            assert seen[-1] == hashlib.md5(body).digest()
+            assert meta.fields.checksum == ChecksumRecord("SHA256", "FULL_OBJECT", "v")
+            assert await get(e, key, prefetch_limit=0) == body
+        assert counts["aborted"] == 0
+
+    run_engine(t)
+
+
+def test_small_put_checks_the_bucket_before_reading_the_body(run_engine):
+    read: list[bytes] = []
+
+    async def body() -> AsyncIterator[bytes]:
+        read.append(b"x")
+        yield b"x"
+
+    async def t(e: Engine) -> None:
+        with pytest.raises(NoSuchBucket):
+            await e.put_object(
+                "nope",
+                "k",
+                body(),
+                size=1,
+                fields=ObjectFields(),
+                condition=None,
+                hashers=(),
+                verify=no_checksum,
+            )
+
+    run_engine(t)
+    assert read == []
+
+
+@pytest.mark.parametrize("size", [5, None], ids=["small", "streamed"])
+def test_a_failing_verify_stores_nothing_and_leaves_no_staging(run_engine, tmp_path, size):
+    async def t(e: Engine) -> None:
+        with pytest.raises(_BadDigest):
+            await e.put_object(
+                "b",
+                "k",
+                chunks([b"hello"]),
+                size=size,
+                fields=ObjectFields(),
+                condition=None,
+                hashers=(),
+                verify=_reject,
+            )
+        with pytest.raises(NoSuchKey):
+            await e.head_object("b", "k")
+
+    run_engine(t)
+    assert _staging(tmp_path) == []
+
+
+def test_a_failed_streamed_put_aborts_its_staging_exactly_once(run_engine, tmp_path, monkeypatch):
+    """Bad digest, a client gone mid-body, a failed condition: each aborts the
+    staged write once, in the engine, and leaves staging/put/ empty."""
+    counts = _count_streams(monkeypatch)
+
+    async def gone() -> AsyncIterator[bytes]:
+        yield b"part of the body"
+        raise ConnectionResetError("client went away")
+
+    async def t(e: Engine) -> None:
+        await put(e, "exists", b"1")
+        attempts: list[tuple[str, AsyncIterator[bytes], Any, WriteCondition | None]] = [
+            ("k", chunks([b"body"]), _reject, None),
+            ("k", gone(), no_checksum, None),
+            ("exists", chunks([b"2"]), no_checksum, WriteCondition(if_none_match_star=True)),
+        ]
+        for key, body, verify, condition in attempts:
+            with pytest.raises((_BadDigest, ConnectionResetError, PreconditionFailed)):
+                await e.put_object(
+                    "b",
+                    key,
+                    body,
+                    size=None,
+                    fields=ObjectFields(),
+                    condition=condition,
+                    hashers=(),
+                    verify=verify,
+                )
+        assert counts == {"opened": 3, "aborted": 3}
+        assert await get(e, "exists") == b"1"
+
+    run_engine(t)
+    assert _staging(tmp_path) == []
