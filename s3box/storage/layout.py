@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 from collections.abc import Callable
 
@@ -52,12 +53,9 @@ def part_name(number: int) -> str:
     return f"part.{number}"
 
 
+# base_name or collision_name: "V1" + 6 uppercase hex digits, optionally "_" + 4.
+_OBJECT_DIR_NAME = re.compile(r"V1[0-9A-F]{6}(?:_[0-9A-F]{4})?")
+
+
 def is_valid_object_dir_name(name: str) -> bool:
-    if len(name) not in (8, 13) or not name.startswith(DIR_PREFIX):
-        return False
-    hexdigits = "0123456789ABCDEF"
-    if any(c not in hexdigits for c in name[2:8]):
-        return False
-    if len(name) == 13:
-        return name[8] == "_" and all(c in hexdigits for c in name[9:])
-    return True
+    return _OBJECT_DIR_NAME.fullmatch(name) is not None

@@ -44,8 +44,8 @@ from s3box.storage.errors import (
 )
 from s3box.storage.fsutil import fsync_dir, new_id, read_file, unique_name, write_file
 from s3box.storage.meta import StagedPart, upload_from_json, upload_to_json
-from s3box.storage.publish import Publication, object_meta, publish
-from s3box.storage.staging import FileStagedWrite, create_file, make_staging_dir
+from s3box.storage.publish import Publication, object_meta, publish, staged_write
+from s3box.storage.staging import create_file, make_staging_dir
 
 UPLOAD_JSON = "upload.json"
 MIN_PART_SIZE = 5 * 1024 * 1024
@@ -275,19 +275,7 @@ async def upload_part(
     NoSuchUpload, InvalidArgument (part number)."""
     b = core.bucket(bucket)
     path, name, fd = await core.run(_open_part_sync, b, key, upload_id, part_number)
-    staged = FileStagedWrite(
-        core.bulk,
-        bucket=bucket,
-        key=key,
-        dir_path=path,
-        file_name=name,
-        fd=fd,
-        hashers=hashers,
-        buffer_size=core.options.buffer_size,
-        fsync=core.options.fsync,
-        on_full=core.space.relieve,
-        owns_dir=False,
-    )
+    staged = staged_write(core, bucket, key, path, name, fd, hashers, owns_dir=False)
     try:
         async for piece in body:
             await staged.write(piece)

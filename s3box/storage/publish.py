@@ -155,16 +155,33 @@ async def open_put(
     """A streamed body into a fresh staging dir (part.1). Raises NoSuchBucket."""
     b = core.bucket(bucket)
     path, fd = await core.run(_open_staging_sync, b)
+    return staged_write(core, bucket, key, path, layout.part_name(1), fd, hashers)
+
+
+def staged_write(
+    core: Core,
+    bucket: str,
+    key: str,
+    path: str,
+    name: str,
+    fd: int,
+    hashers: Sequence[Hasher],
+    *,
+    owns_dir: bool = True,
+) -> FileStagedWrite:
+    """A FileStagedWrite into path/name (open as fd) with the engine's
+    buffers, bulk threads, fsync and disk-full relief."""
     return FileStagedWrite(
         core.bulk,
         bucket=bucket,
         key=key,
         dir_path=path,
-        file_name=layout.part_name(1),
+        file_name=name,
         fd=fd,
         hashers=hashers,
         buffer_size=core.options.buffer_size,
         fsync=core.options.fsync,
+        owns_dir=owns_dir,
         on_full=core.space.relieve,
     )
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -18,7 +17,6 @@ from s3box.storage import layout
 from s3box.storage.fsutil import read_file
 from s3box.storage.meta import listed_checksum, meta_from_json
 
-_OBJECT_DIR = re.compile(r"V1[0-9A-F]{6}(?:_[0-9A-F]{4})?")
 _READ_FLAGS = os.O_RDONLY | os.O_CLOEXEC
 _READ_SIZE = 1 << 16
 _META_SUFFIX = os.sep + layout.META_JSON
@@ -173,7 +171,7 @@ def iter_objects(objects_dir: str) -> Iterator[Listed]:
             return
         with it:
             for entry in it:
-                if _OBJECT_DIR.fullmatch(entry.name) is None:
+                if not layout.is_valid_object_dir_name(entry.name):
                     continue
                 obj = entry.path
                 meta = obj + _META_SUFFIX
