@@ -79,10 +79,6 @@ class Engine:
         self.core.index_trouble = partial(rebuild.index_trouble, self.core)
 
     @property
-    def options(self) -> EngineOptions:
-        return self.core.options
-
-    @property
     def on_recovery_rebuild(self) -> Callable[[str], None] | None:
         """Told the bucket of each rebuild the engine starts by itself (metrics)."""
         return self.core.on_recovery_rebuild
