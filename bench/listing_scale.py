@@ -65,7 +65,7 @@ def time_listing(index: BucketIndex, repeats: int = 20) -> tuple[float, int]:
     count = 0
     for _ in range(repeats):
         started = time.perf_counter()
-        page = index.list_objects("", "/", "", 1000)
+        page = index.list_page("", "/", "", 1000)
         timings.append((time.perf_counter() - started) * 1000.0)
         count = len(page.entries) + len(page.common_prefixes)
     return statistics.median(timings), count
@@ -76,7 +76,7 @@ def time_flat(index: BucketIndex, repeats: int = 20) -> float:
     timings = []
     for _ in range(repeats):
         started = time.perf_counter()
-        index.list_objects("", "", "", 1000)
+        index.list_page("", "", "", 1000)
         timings.append((time.perf_counter() - started) * 1000.0)
     return statistics.median(timings)
 

@@ -272,7 +272,8 @@ class BucketIndex:
                 )
             return [r[0].decode("utf-8") for r in rows.fetchall()]
 
-    def list_objects(self, prefix: str, delimiter: str, marker: str, max_keys: int) -> ListPage:
+    def list_page(self, prefix: str, delimiter: str, marker: str, max_keys: int) -> ListPage:
+        """One listing page (see the module-level list_page), on a pooled reader."""
         with self.reader() as conn:
             return list_page(conn, prefix, delimiter, marker, max_keys)
 

@@ -60,4 +60,4 @@ async def _page(
 
 
 def _list_sync(b: Bucket, prefix: str, delimiter: str, marker: str, max_keys: int) -> ListPage:
-    return b.listing_index().list_objects(prefix, delimiter, marker, max_keys)
+    return b.listing_index().list_page(prefix, delimiter, marker, max_keys)
