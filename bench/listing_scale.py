@@ -19,10 +19,15 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from s3box.storage.index import BucketIndex, Row
+from s3box.records import ListEntry
+from s3box.storage.index import BucketIndex
 
-ROW = Row(
-    size=0, etag="d41d8cd98f00b204e9800998ecf8427e", last_modified=0.0, storage_class="STANDARD"
+ROW = ListEntry(
+    key="",
+    size=0,
+    etag="d41d8cd98f00b204e9800998ecf8427e",
+    last_modified=0.0,
+    storage_class="STANDARD",
 )
 
 
@@ -60,7 +65,7 @@ def time_listing(index: BucketIndex, repeats: int = 20) -> tuple[float, int]:
     count = 0
     for _ in range(repeats):
         started = time.perf_counter()
-        page = index.list_objects("", "/", "", 1000)
+        page = index.list_page("", "/", "", 1000)
         timings.append((time.perf_counter() - started) * 1000.0)
         count = len(page.entries) + len(page.common_prefixes)
     return statistics.median(timings), count
@@ -71,7 +76,7 @@ def time_flat(index: BucketIndex, repeats: int = 20) -> float:
     timings = []
     for _ in range(repeats):
         started = time.perf_counter()
-        index.list_objects("", "", "", 1000)
+        index.list_page("", "", "", 1000)
         timings.append((time.perf_counter() - started) * 1000.0)
     return statistics.median(timings)
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
 import os
 import re
@@ -29,10 +28,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 BUCKET = "big"
 CONCURRENCY = 64
+
+
+async def _once(body: bytes) -> AsyncIterator[bytes]:
+    yield body
 
 
 def _key(i: int) -> str:
@@ -54,8 +58,15 @@ async def _fill(data_dir: Path, count: int) -> None:
         async def worker() -> None:
             for i in todo:
                 body = f"object {i}\n".encode()
-                await engine.put_object_bytes(
-                    BUCKET, _key(i), body, hashlib.md5(body).hexdigest(), fields
+                await engine.put_object(
+                    BUCKET,
+                    _key(i),
+                    _once(body),
+                    size=len(body),
+                    fields=fields,
+                    condition=None,
+                    hashers=(),
+                    verify=lambda _md5: None,
                 )
 
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
@@ -117,7 +128,7 @@ def _child(mode: str, data_dir: Path) -> int:
             await engine.start()
             try:
                 started = time.perf_counter()
-                await engine.start_rebuild(BUCKET)
+                await engine.rebuild_index(BUCKET)
                 await engine.wait_rebuild(BUCKET)
                 elapsed = time.perf_counter() - started
                 rows = await asyncio.to_thread(_row_count, data_dir)

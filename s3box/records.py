@@ -9,6 +9,7 @@ Their JSON form on disk lives in storage/meta.py.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 MAX_PART_NUMBER = 10_000  # S3's highest part number (and most parts per upload)
 
@@ -25,6 +26,17 @@ def unquote_etag(value: str) -> str:
     if len(tag) >= 2 and tag[0] == '"' and tag[-1] == '"':
         tag = tag[1:-1]
     return tag
+
+
+class Hasher(Protocol):
+    """hashlib's shape: the checksum and payload hashers the server computes and
+    the engine feeds every body byte to, in order, from its worker threads.
+    They may be handed the filled buffer itself (a bytearray no one writes to
+    any more), so they must not keep a reference to it."""
+
+    def update(self, data: bytes | bytearray | memoryview, /) -> None: ...
+
+    def digest(self) -> bytes: ...
 
 
 @dataclass(slots=True)
@@ -93,9 +105,10 @@ class BucketInfo:
     creation_date: float
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class ListEntry:
-    """One row of a listing: exactly the fields the SQLite index keeps."""
+    """One row of a listing: exactly the fields the SQLite index keeps (its
+    row of the key), so a lookup can compare the row with the object."""
 
     key: str
     size: int
@@ -148,3 +161,18 @@ class UploadInfo:
     key: str
     initiated: float
     fields: ObjectFields
+
+
+@dataclass(slots=True)
+class UploadsPage:
+    """A page of ListMultipartUploads: uploads by (key bytes, initiated), with
+    keys sharing prefix+...+delimiter rolled up into common prefixes.
+
+    next_key_marker / next_upload_id_marker continue the listing when
+    is_truncated (the upload id is None after a common prefix)."""
+
+    uploads: list[UploadInfo]
+    common_prefixes: list[str]
+    is_truncated: bool
+    next_key_marker: str | None
+    next_upload_id_marker: str | None

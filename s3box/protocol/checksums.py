@@ -14,11 +14,11 @@ import hmac
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
 
 from awscrt import checksums as _crt
 
 from s3box.protocol.errors import S3Error
+from s3box.records import Hasher
 
 ALGORITHMS: tuple[str, ...] = ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256")
 CRC_ALGORITHMS: frozenset[str] = frozenset({"CRC32", "CRC32C", "CRC64NVME"})
@@ -39,14 +39,6 @@ _CRC_POLY: dict[str, tuple[int, int]] = {
     "CRC32C": (0x82F63B78, 32),
     "CRC64NVME": (0x9A6C9329AC4BC9B5, 64),
 }
-
-
-class Hasher(Protocol):
-    """What every algorithm offers: feed bytes, read the raw big-endian digest."""
-
-    def update(self, data: bytes | bytearray | memoryview, /) -> None: ...
-
-    def digest(self) -> bytes: ...
 
 
 class _CrcHasher:

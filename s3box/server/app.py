@@ -34,7 +34,8 @@ from s3box.server.handlers import admin, buckets, extras, multipart, objects
 from s3box.server.http import ClientDisconnected, Receive, RequestContext, Send
 from s3box.server.lifecycle import Lifecycle
 from s3box.server.metrics import Metrics
-from s3box.storage.engine import Engine, EngineOptions
+from s3box.storage.core import EngineOptions
+from s3box.storage.engine import Engine
 from s3box.storage.errors import StorageError
 
 Handler = Callable[[RequestContext], Awaitable[Response]]

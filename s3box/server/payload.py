@@ -12,9 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from s3box.protocol.payload import PayloadCheck
-from s3box.records import ChecksumRecord
 from s3box.server.http import RequestContext
-from s3box.storage.engine import StagedWrite
 
 
 class Payload(PayloadCheck):
@@ -33,19 +31,6 @@ class Payload(PayloadCheck):
             default_algorithm=default_algorithm,
         )
         self.ctx = ctx
-
-    async def write_into(self, staged: StagedWrite) -> ChecksumRecord:
-        """Stream the whole body into `staged`, finish it and verify every
-        check; on any failure (bad digest, client gone, ...) abort `staged` so
-        nothing of this body stays behind. Returns the checksum to store."""
-        try:
-            async for piece in self:
-                await staged.write(piece)
-            result = await staged.finish()
-            return self.verify(bytes.fromhex(result.md5_hex))
-        except BaseException:
-            await staged.abort()
-            raise
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._iterate()

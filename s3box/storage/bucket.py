@@ -26,7 +26,7 @@ from s3box.storage.index import BucketIndex
 from s3box.storage.trash import TrashCounter
 
 if TYPE_CHECKING:
-    from s3box.storage.engine import EngineOptions
+    from s3box.storage.core import EngineOptions
 
 
 class Bucket:

@@ -19,7 +19,7 @@ EXIT_CODE = 137  # what a shell reports for a process killed by SIGKILL
 # Every point, in the order the steps happen. A name not listed here is refused
 # at arming time, so a typo in a test cannot silently disable the crash.
 POINTS: tuple[str, ...] = (
-    # PUT, copy and multipart completion (Engine._publish_sync), new key or overwrite
+    # PUT, copy and multipart completion (publish.publish_sync), new key or overwrite
     "publish.staged",  # complete data in staging/put/<id>/, no meta.json yet
     "publish.after_meta",  # meta.json written in the staged dir
     "publish.after_repair_row",  # repair row committed, nothing published
@@ -27,7 +27,7 @@ POINTS: tuple[str, ...] = (
     "overwrite.fallback_after_trash",  # no RENAME_EXCHANGE: old live moved to trash only
     "publish.after_rename",  # live directory in place (old one in trash on overwrite)
     "publish.before_ack",  # published and indexed; the client has no answer yet
-    # DELETE (Engine._delete_one_sync)
+    # DELETE (deletes._delete_one_sync)
     "delete.after_repair_row",
     "delete.after_trash",  # live directory renamed into trash/
     "delete.before_ack",  # trashed and unindexed; the client has no answer yet

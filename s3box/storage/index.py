@@ -13,10 +13,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from s3box.records import ListEntry, ListPage
+from s3box.storage.paging import common_prefix, successor
 
 T = TypeVar("T")
 
@@ -39,28 +39,6 @@ _ADDED_COLUMNS = (
     ("checksum_type", "TEXT"),
 )
 _COLUMNS = "size, etag, last_modified, storage_class, checksum_algorithm, checksum_type"
-
-
-@dataclass(slots=True, frozen=True)
-class Row:
-    size: int
-    etag: str
-    last_modified: float
-    storage_class: str
-    checksum_algorithm: str | None = None  # the object's flexible checksum, as listings show it
-    checksum_type: str | None = None
-
-
-def successor(b: bytes) -> bytes | None:
-    """The smallest byte string greater than every string starting with b
-    (increment the last byte, carrying); None if there is none (all 0xFF)."""
-    arr = bytearray(b)
-    while arr:
-        if arr[-1] < 0xFF:
-            arr[-1] += 1
-            return bytes(arr)
-        arr.pop()
-    return None
 
 
 class _Op:
@@ -227,15 +205,15 @@ class BucketIndex:
 
     # ---- write statements (run inside write()) ----
     @staticmethod
-    def upsert(conn: sqlite3.Connection, key: str, entry: Row, stamp: float | None = None) -> None:
-        """Insert or replace the key's row. stamp (wall-clock time of this
+    def upsert(conn: sqlite3.Connection, entry: ListEntry, stamp: float | None = None) -> None:
+        """Insert or replace the row of entry.key. stamp (wall-clock time of this
         write) lets a rebuild tell rows it has not seen from rows written
         while it ran."""
         conn.execute(
             f"INSERT OR REPLACE INTO objects(key, {_COLUMNS}, stamp)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                key.encode("utf-8"),
+                entry.key.encode("utf-8"),
                 entry.size,
                 entry.etag,
                 entry.last_modified,
@@ -267,16 +245,12 @@ class BucketIndex:
         conn.executemany("DELETE FROM repair WHERE key = ?", [(k.encode("utf-8"),) for k in keys])
 
     # ---- reads ----
-    def get(self, key: str) -> Row | None:
+    def get(self, key: str) -> ListEntry | None:
         with self.reader() as conn:
             r = conn.execute(
                 f"SELECT {_COLUMNS} FROM objects WHERE key = ?", (key.encode("utf-8"),)
             ).fetchone()
-        return None if r is None else Row(*r)
-
-    def any_object(self) -> bool:
-        with self.reader() as conn:
-            return conn.execute("SELECT 1 FROM objects LIMIT 1").fetchone() is not None
+        return None if r is None else ListEntry(key, *r)
 
     def keys_from(self, start: str, limit: int) -> list[str]:
         with self.reader() as conn:
@@ -298,7 +272,8 @@ class BucketIndex:
                 )
             return [r[0].decode("utf-8") for r in rows.fetchall()]
 
-    def list_objects(self, prefix: str, delimiter: str, marker: str, max_keys: int) -> ListPage:
+    def list_page(self, prefix: str, delimiter: str, marker: str, max_keys: int) -> ListPage:
+        """One listing page (see the module-level list_page), on a pooled reader."""
         with self.reader() as conn:
             return list_page(conn, prefix, delimiter, marker, max_keys)
 
@@ -335,14 +310,13 @@ def list_page(
     lo = p
     if m and m >= p:
         lo = m + b"\x00"  # the smallest string greater than m
-        if d and m.startswith(p):
-            i = m.find(d, len(p))
-            if i >= 0:
-                # The marker lies in (or is) a common prefix: skip all of it.
-                nxt = successor(m[: i + len(d)])
-                if nxt is None:
-                    return ListPage([], [], False, None)
-                lo = nxt
+        marker_prefix = common_prefix(m, p, d) if m.startswith(p) else None
+        if marker_prefix is not None:
+            # The marker lies in (or is) a common prefix: skip all of it.
+            nxt = successor(marker_prefix)
+            if nxt is None:
+                return ListPage([], [], False, None)
+            lo = nxt
     if upper is not None and lo >= upper:
         return ListPage([], [], False, None)
 
@@ -363,20 +337,18 @@ def list_page(
             if count == max_keys:
                 cur.close()
                 return ListPage(entries, prefixes, True, last)
-            if d:
-                i = kb.find(d, len(p))
-                if i >= 0:
-                    cp = kb[: i + len(d)]
-                    last = cp.decode("utf-8")
-                    prefixes.append(last)
-                    count += 1
-                    nxt = successor(cp)
-                    cur.close()
-                    if nxt is None or (upper is not None and nxt >= upper):
-                        return ListPage(entries, prefixes, False, None)
-                    lo = nxt
-                    restart = True
-                    break
+            cp = common_prefix(kb, p, d)
+            if cp is not None:
+                last = cp.decode("utf-8")
+                prefixes.append(last)
+                count += 1
+                nxt = successor(cp)
+                cur.close()
+                if nxt is None or (upper is not None and nxt >= upper):
+                    return ListPage(entries, prefixes, False, None)
+                lo = nxt
+                restart = True
+                break
             last = kb.decode("utf-8")
             entries.append(ListEntry(last, size, etag, lm, sc, ca, ct))
             count += 1

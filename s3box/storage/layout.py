@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 from collections.abc import Callable
 
@@ -28,10 +29,6 @@ HashFn = Callable[[str, str], str]
 def key_hash(bucket: str, key: str) -> str:
     """hex SHA-1 of the UTF-8 bytes of bucket name + key."""
     return hashlib.sha1((bucket + key).encode("utf-8")).hexdigest()
-
-
-def leaf_parts(h: str) -> tuple[str, str, str, str]:
-    return (h[0:2], h[2:4], h[4:6], h[6:8])
 
 
 def leaf_dir(objects_dir: str, h: str) -> str:
@@ -56,12 +53,9 @@ def part_name(number: int) -> str:
     return f"part.{number}"
 
 
+# base_name or collision_name: "V1" + 6 uppercase hex digits, optionally "_" + 4.
+_OBJECT_DIR_NAME = re.compile(r"V1[0-9A-F]{6}(?:_[0-9A-F]{4})?")
+
+
 def is_valid_object_dir_name(name: str) -> bool:
-    if len(name) not in (8, 13) or not name.startswith(DIR_PREFIX):
-        return False
-    hexdigits = "0123456789ABCDEF"
-    if any(c not in hexdigits for c in name[2:8]):
-        return False
-    if len(name) == 13:
-        return name[8] == "_" and all(c in hexdigits for c in name[9:])
-    return True
+    return _OBJECT_DIR_NAME.fullmatch(name) is not None

@@ -1,11 +1,11 @@
 """Background maintenance of every bucket: purge expired staging and trash
 directories, drain visibility-repair rows older than the grace period.
 
-Works only through the engine's targeted helpers (a listing of staging/ and
-trash/, and the repair table in batches), so a pass never crawls objects/ or
-the objects table. The clock and the sleep are injected, so tests drive time
-instead of waiting for it. No HTTP here, and no decisions about when the
-process stops: the caller cancels `run_forever`.
+Works only through targeted helpers (purge_expired here lists staging/ and
+trash/; Engine.repair_pending reads the repair table in batches), so a pass
+never crawls objects/ or the objects table. The clock and the sleep are
+injected, so tests drive time instead of waiting for it. No HTTP here, and
+no decisions about when the process stops: the caller cancels `run_forever`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,14 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from s3box.storage.engine import Engine
+from s3box.storage.bucket import Bucket
+from s3box.storage.core import Core
 from s3box.storage.errors import IndexUnavailable, NoSuchBucket
+
+if TYPE_CHECKING:  # the engine's facade imports this module
+    from s3box.storage.engine import Engine
 
 log = logging.getLogger("s3box.storage.maintenance")
 
@@ -123,3 +128,16 @@ class Maintenance:
         if self._on_pass is not None:
             self._on_pass(result)
         return result
+
+
+async def purge_expired(
+    core: Core, bucket: str, *, staging_expiry_secs: float, trash_expiry_secs: float
+) -> int:
+    """Remove staging and trash dirs idle longer than their expiry (by mtime
+    against the engine clock). Returns how many were removed."""
+    async with core.entered(bucket) as b:
+        return await core.run(_purge_sync, core, b, staging_expiry_secs, trash_expiry_secs)
+
+
+def _purge_sync(core: Core, b: Bucket, staging_expiry: float, trash_expiry: float) -> int:
+    return core.trash.purge_bucket(b, core.clock(), staging_expiry, trash_expiry)

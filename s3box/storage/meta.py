@@ -23,6 +23,7 @@ STORAGE_VERSION = "v1"
 
 
 def _dumps(d: dict[str, Any]) -> bytes:
+    """Compact UTF-8 JSON: the form of every file this module writes."""
     return json.dumps(d, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -115,7 +116,7 @@ def meta_from_json(data: bytes) -> ObjectMeta:
 def bucket_json(info: BucketInfo) -> bytes:
     """bucket.json: the bucket's name, creation time and storage_version."""
     d = {"name": info.name, "creation_date": info.creation_date, "storage_version": STORAGE_VERSION}
-    return json.dumps(d, separators=(",", ":")).encode("utf-8")
+    return _dumps(d)
 
 
 def bucket_from_json(name: str, data: bytes) -> BucketInfo:
@@ -162,7 +163,7 @@ class StagedPart:
     def to_json(self) -> bytes:
         d = part_to_dict(self.part)
         d["file"] = self.file
-        return json.dumps(d, separators=(",", ":")).encode("utf-8")
+        return _dumps(d)
 
     @classmethod
     def from_json(cls, data: bytes) -> StagedPart:

@@ -1,29 +1,51 @@
-"""Multipart uploads on disk: staging/multipart/<upload_id>/.
+"""Multipart uploads: CreateMultipartUpload, UploadPart, ListParts,
+ListMultipartUploads, CompleteMultipartUpload, AbortMultipartUpload, and
+their files in staging/multipart/<upload_id>/.
 
 upload.json names the key and fields; each part's bytes go to a uniquely named
 data file, and part-<N>.json (replaced atomically) says which data file is
 part N now, so a re-uploaded part never tears. Completion hard-links the chosen
-data files into a new object directory; no data is copied. Blocking file I/O
-for worker threads; no SQLite, no HTTP.
+data files into a new object directory (no data is copied) and publishes it
+like a PUT. Operations on one upload hold its lock. No HTTP here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
-from collections.abc import Sequence
+import shutil
+from collections.abc import AsyncIterable, Callable, Sequence
+from functools import partial
 
-from s3box.records import ObjectFields, PartRecord, UploadInfo, unquote_etag
-from s3box.storage import layout
+from s3box.records import (
+    MAX_PART_NUMBER,
+    ChecksumRecord,
+    Hasher,
+    ObjectFields,
+    ObjectMeta,
+    PartRecord,
+    UploadInfo,
+    UploadsPage,
+    WriteCondition,
+    unquote_etag,
+)
+from s3box.storage import diskfull, faults, layout, paging
+from s3box.storage.bucket import Bucket
+from s3box.storage.core import Core
 from s3box.storage.errors import (
     EntityTooSmall,
+    InvalidArgument,
     InvalidPart,
     InvalidPartOrder,
+    NoSuchBucket,
     NoSuchUpload,
 )
 from s3box.storage.fsutil import fsync_dir, new_id, read_file, unique_name, write_file
 from s3box.storage.meta import StagedPart, upload_from_json, upload_to_json
+from s3box.storage.publish import Publication, object_meta, publish, staged_write
+from s3box.storage.staging import create_file, make_staging_dir
 
 UPLOAD_JSON = "upload.json"
 MIN_PART_SIZE = 5 * 1024 * 1024
@@ -39,7 +61,7 @@ def upload_dir(staging_multipart: str, upload_id: str) -> str:
     return os.path.join(staging_multipart, upload_id)
 
 
-def create(staging_multipart: str, key: str, fields: ObjectFields, now: float, fsync: bool) -> str:
+def _create(staging_multipart: str, key: str, fields: ObjectFields, now: float, fsync: bool) -> str:
     upload_id = new_id()
     path = os.path.join(staging_multipart, upload_id)
     os.mkdir(path)
@@ -92,7 +114,8 @@ def commit_part(path: str, part: PartRecord, file: str, fsync: bool) -> None:
             pass
 
 
-def list_parts(path: str) -> list[StagedPart]:
+def staged_parts(path: str) -> list[StagedPart]:
+    """The committed parts in the upload directory, by number."""
     parts: list[StagedPart] = []
     for name in os.listdir(path):
         if not _PART_JSON.fullmatch(name):
@@ -105,7 +128,7 @@ def list_parts(path: str) -> list[StagedPart]:
     return parts
 
 
-def list_uploads(staging_multipart: str, prefix: str = "") -> list[UploadInfo]:
+def _list_uploads(staging_multipart: str, prefix: str) -> list[UploadInfo]:
     """Every readable upload whose key starts with prefix, by (key bytes,
     initiated)."""
     out: list[UploadInfo] = []
@@ -160,11 +183,218 @@ def multipart_etag(parts: Sequence[PartRecord]) -> str:
     return f"{digest}-{len(parts)}"
 
 
-def link_into(upload_path: str, chosen: Sequence[StagedPart], obj_dir: str) -> list[PartRecord]:
+def _link_into(upload_path: str, chosen: Sequence[StagedPart], obj_dir: str) -> None:
     """Hard-link the chosen data files into obj_dir as part.1..part.N (the
     upload keeps its names, so a failed publish leaves the upload intact)."""
-    records: list[PartRecord] = []
     for i, p in enumerate(chosen, start=1):
         os.link(os.path.join(upload_path, p.file), os.path.join(obj_dir, layout.part_name(i)))
-        records.append(PartRecord(i, p.part.size, p.part.etag, p.part.checksum))
-    return records
+
+
+# ---- the operations ----
+def _lock(bucket: str, upload_id: str) -> tuple[str, str, str]:
+    return ("upload", bucket, upload_id)
+
+
+async def create_multipart_upload(core: Core, bucket: str, key: str, fields: ObjectFields) -> str:
+    """Start an upload; returns its id (unguessable, safe as a dir name)."""
+    async with core.entered(bucket) as b:
+        try:
+            return await core.run(
+                core.space.call,
+                _create,
+                b.staging_multipart,
+                key,
+                fields,
+                core.clock(),
+                core.options.fsync,
+            )
+        except FileNotFoundError:
+            raise NoSuchBucket(bucket=bucket) from None
+
+
+async def get_upload(core: Core, bucket: str, key: str, upload_id: str) -> UploadInfo:
+    """The upload of key with that id. Raises NoSuchBucket, NoSuchUpload."""
+    b = core.bucket(bucket)
+    return await core.run(load, b.staging_multipart, upload_id, key)
+
+
+async def list_parts(
+    core: Core, bucket: str, key: str, upload_id: str
+) -> tuple[UploadInfo, list[PartRecord]]:
+    """The upload and its committed parts by number. Raises NoSuchUpload."""
+    b = core.bucket(bucket)
+    return await core.run(_list_parts_sync, b, key, upload_id)
+
+
+def _list_parts_sync(b: Bucket, key: str, upload_id: str) -> tuple[UploadInfo, list[PartRecord]]:
+    info = load(b.staging_multipart, upload_id, key)
+    path = upload_dir(b.staging_multipart, upload_id)
+    return info, [p.part for p in staged_parts(path)]
+
+
+async def list_multipart_uploads(
+    core: Core,
+    bucket: str,
+    *,
+    prefix: str,
+    delimiter: str,
+    key_marker: str,
+    upload_id_marker: str,
+    max_uploads: int,
+) -> UploadsPage:
+    """One page of in-progress uploads whose key starts with prefix, by key
+    (binary UTF-8) then initiation time, rolled up at delimiter."""
+    b = core.bucket(bucket)
+    uploads = await core.run(_list_uploads, b.staging_multipart, prefix)
+    return paging.page_uploads(
+        uploads,
+        prefix=prefix,
+        delimiter=delimiter,
+        key_marker=key_marker,
+        upload_id_marker=upload_id_marker,
+        max_uploads=max_uploads,
+    )
+
+
+async def upload_part(
+    core: Core,
+    bucket: str,
+    key: str,
+    upload_id: str,
+    part_number: int,
+    body: AsyncIterable[bytes],
+    *,
+    hashers: Sequence[Hasher],
+    verify: Callable[[bytes], ChecksumRecord | None],
+) -> PartRecord:
+    """Stream `body` into a fresh data file of the upload through the hashers,
+    verify it (verify(md5 digest) returns the part's checksum, None for none,
+    or raises),
+    then make it part `part_number`, atomically replacing any earlier upload
+    of that number. On any failure the data file is removed. Raises
+    NoSuchUpload, InvalidArgument (part number)."""
+    b = core.bucket(bucket)
+    path, name, fd = await core.run(_open_part_sync, b, key, upload_id, part_number)
+    staged = staged_write(core, bucket, key, path, name, fd, hashers, owns_dir=False)
+    try:
+        async for piece in body:
+            await staged.write(piece)
+        result = await staged.finish()
+        record = verify(bytes.fromhex(result.md5_hex))
+        checksum = record.value if record is not None else None
+        part = PartRecord(part_number, result.size, result.md5_hex, checksum, core.clock())
+        async with core.locks.hold(_lock(bucket, upload_id)):
+            await core.run(
+                core.space.call,
+                _commit_part_sync,
+                b,
+                key,
+                upload_id,
+                part,
+                name,
+                core.options.fsync,
+            )
+        return part
+    except BaseException:
+        await staged.abort()
+        raise
+
+
+def _open_part_sync(b: Bucket, key: str, upload_id: str, part_number: int) -> tuple[str, str, int]:
+    if not 1 <= part_number <= MAX_PART_NUMBER:
+        raise InvalidArgument("part number must be 1..10000")
+    load(b.staging_multipart, upload_id, key)
+    path = upload_dir(b.staging_multipart, upload_id)
+    name = part_file_name(part_number)
+    try:
+        fd = create_file(os.path.join(path, name))
+    except FileNotFoundError:
+        raise NoSuchUpload(upload_id=upload_id) from None
+    return path, name, fd
+
+
+def _commit_part_sync(
+    b: Bucket, key: str, upload_id: str, part: PartRecord, file: str, fsync: bool
+) -> None:
+    load(b.staging_multipart, upload_id, key)
+    commit_part(upload_dir(b.staging_multipart, upload_id), part, file, fsync)
+
+
+async def complete_multipart_upload(
+    core: Core,
+    bucket: str,
+    key: str,
+    upload_id: str,
+    parts: Sequence[tuple[int, str]],
+    condition: WriteCondition | None,
+    *,
+    checksum: ChecksumRecord | None,
+    min_part_size: int,
+) -> ObjectMeta:
+    """Publish the named parts as the object: their data files are linked
+    into a new object directory as part.1..part.N (no data copy), meta.json
+    gets ETag md5(concat(part MD5s))-N, and the directory is published like
+    a PUT. checksum (computed by the caller) replaces the upload's. The
+    upload disappears on success and is left intact on any error."""
+    async with core.locks.hold(_lock(bucket, upload_id)):
+        b = core.bucket(bucket)
+        # Under the upload's lock no part changes, so what is chosen here is
+        # what stage() links.
+        info, chosen = await core.run(_choose_sync, b, key, upload_id, parts, min_part_size)
+        records = [
+            PartRecord(i, p.part.size, p.part.etag, p.part.checksum)
+            for i, p in enumerate(chosen, start=1)
+        ]
+        fields = info.fields
+        if checksum is not None:
+            fields = dataclasses.replace(fields, checksum=checksum)
+        make = partial(object_meta, key, fields, records, multipart_etag(records))
+        upath = upload_dir(b.staging_multipart, upload_id)
+
+        def stage(b: Bucket) -> str:
+            obj = make_staging_dir(b.staging_put, b.name)
+            try:
+                _link_into(upath, chosen, obj)
+                faults.hit("complete.after_link")
+            except BaseException:
+                shutil.rmtree(obj, ignore_errors=True)
+                raise
+            return obj
+
+        pub = Publication(key, make, condition, stage)
+        meta = await diskfull.retrying(core.relieve, lambda: publish(core, bucket, pub))
+        faults.hit("complete.before_retire")
+        await core.run(_retire_upload_sync, core, b, upload_id)
+    return meta
+
+
+def _choose_sync(
+    b: Bucket, key: str, upload_id: str, parts: Sequence[tuple[int, str]], min_part_size: int
+) -> tuple[UploadInfo, list[StagedPart]]:
+    info = load(b.staging_multipart, upload_id, key)
+    upath = upload_dir(b.staging_multipart, upload_id)
+    return info, choose_parts(staged_parts(upath), parts, min_part_size)
+
+
+async def abort_multipart_upload(core: Core, bucket: str, key: str, upload_id: str) -> None:
+    """Discard the upload and its parts. Raises NoSuchUpload."""
+    b = core.bucket(bucket)
+    async with core.locks.hold(_lock(bucket, upload_id)):
+        await core.run(_abort_upload_sync, core, b, key, upload_id)
+
+
+def _abort_upload_sync(core: Core, b: Bucket, key: str, upload_id: str) -> None:
+    load(b.staging_multipart, upload_id, key)
+    _retire_upload_sync(core, b, upload_id)
+
+
+def _retire_upload_sync(core: Core, b: Bucket, upload_id: str) -> None:
+    """Move the upload dir into trash (atomic: it vanishes from listings);
+    maintenance deletes it. Its data files are linked from the object."""
+    path = upload_dir(b.staging_multipart, upload_id)
+    dst = os.path.join(b.trash, unique_name())
+    try:
+        core.space.call(os.rename, path, dst)
+    except FileNotFoundError:
+        raise NoSuchUpload(upload_id=upload_id) from None
+    b.trash_count.add(dst)

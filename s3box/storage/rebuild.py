@@ -1,9 +1,11 @@
-"""Rebuilding a bucket's SQLite index from the objects/ tree (the truth).
+"""Rebuilding a bucket's SQLite index from the objects/ tree (the truth):
+the online rebuild (POST ?rebuildIndex, and the recovery of a damaged index),
+and the offline one (the CLI command).
 
-Streams the fanout tree depth first with os.scandir (memory bounded by one
-open directory iterator per level), reads only the five listing fields of
-each meta.json, upserts them with a fresh stamp in batches, then deletes rows
-whose stamp predates the rebuild. Blocking; no HTTP.
+Walks objects/ (storage/walk.py), upserts the listing fields with a fresh
+stamp in batches, then deletes rows whose stamp predates the rebuild. Online,
+each batch is written under its keys' locks, re-checking any key that changed
+since the walk read it. No HTTP here.
 
 One walker thread on purpose: the walk is a stream of tiny system calls, and
 several Python threads contending for the GIL around each of them made it
@@ -12,32 +14,28 @@ slower, not faster (200,000 objects: 7.2 s with one thread, 8.8 s with two).
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
 import os
-import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
 
 from s3box.storage import faults, index_repair, layout
-from s3box.storage.errors import NoSuchBucket
-from s3box.storage.fsutil import read_file
+from s3box.storage.bucket import Bucket
+from s3box.storage.core import Core, row_of
+from s3box.storage.errors import IndexUnavailable, NoSuchBucket, RebuildInProgress
 from s3box.storage.index import BucketIndex
-from s3box.storage.meta import listed_checksum, meta_from_json
+from s3box.storage.resolver import Found
+from s3box.storage.walk import Listed, ListingFields, iter_objects
 
 log = logging.getLogger("s3box.storage.rebuild")
 
 PROGRESS_EVERY = 100
 BATCH = 500
 
-_OBJECT_DIR = re.compile(r"V1[0-9A-F]{6}(?:_[0-9A-F]{4})?")
-_READ_FLAGS = os.O_RDONLY | os.O_CLOEXEC
-_READ_SIZE = 1 << 16
-_META_SUFFIX = os.sep + layout.META_JSON
 # The statement BucketIndex.upsert runs, for executemany over a whole batch.
 _UPSERT = (
     "INSERT OR REPLACE INTO objects(key, size, etag, last_modified, storage_class,"
@@ -45,179 +43,8 @@ _UPSERT = (
 )
 
 
-NO_CHECKSUM: tuple[None, None] = (None, None)
-
-
 class Cancelled(Exception):
     """The rebuild was cancelled cooperatively (e.g. on shutdown)."""
-
-
-class Listed(NamedTuple):
-    """One object as the walk found it: its listing fields, and the directory
-    they were read from with that directory's inode as listed (the online
-    rebuild trusts the fields while the path still holds that inode)."""
-
-    key: str
-    size: int
-    etag: str
-    last_modified: float
-    storage_class: str
-    checksum_algorithm: str | None
-    checksum_type: str | None
-    path: str
-    ino: int
-
-
-class ListingFields(NamedTuple):
-    key: str
-    size: int
-    etag: str
-    last_modified: float
-    storage_class: str
-    checksum_algorithm: str | None = None
-    checksum_type: str | None = None
-
-
-def listing_fields(raw: bytes) -> ListingFields | None:
-    """The index's fields of a meta.json, or None when ObjectMeta.from_json
-    would reject it or its key is not a string (a lookup never finds such an
-    object, so it is not listed).
-
-    json.loads plus type checks of the usual shape, without building the
-    dataclasses; anything unusual is decided by ObjectMeta.from_json itself,
-    so the two always agree."""
-    try:
-        d = json.loads(raw)
-    except ValueError:
-        return None
-    if type(d) is dict and _usual_shape(d):
-        if type(d.get("key")) is not str:
-            return None
-        checksum = d.get("checksum")
-        try:
-            listed = (
-                listed_checksum(checksum["algorithm"], checksum["type"])
-                if checksum
-                else NO_CHECKSUM
-            )
-            return ListingFields(
-                d["key"],
-                int(d["size"]),
-                str(d["etag"]),
-                float(d["last_modified"]),
-                d.get("storage_class") or "STANDARD",
-                *listed,
-            )
-        except (KeyError, ValueError, TypeError):
-            return None
-    try:
-        m = meta_from_json(raw)
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None
-    if type(m.key) is not str:
-        return None
-    c = m.fields.checksum
-    return ListingFields(
-        m.key,
-        m.size,
-        m.etag,
-        m.last_modified,
-        m.fields.storage_class,
-        *(listed_checksum(c.algorithm, c.type) if c else NO_CHECKSUM),
-    )
-
-
-def _usual_shape(d: dict[str, Any]) -> bool:
-    """True when every field ObjectMeta.from_json converts besides the five
-    listing ones has the plain type a writer produces (so from_json cannot
-    fail on it)."""
-    checksum = d.get("checksum")
-    if checksum and not (
-        type(checksum) is dict
-        and "algorithm" in checksum
-        and "type" in checksum
-        and "value" in checksum
-    ):
-        return False
-    for name in ("headers", "user_metadata", "tags"):
-        v = d.get(name)
-        if v and type(v) is not dict:
-            return False
-    if type(d.get("seq", 0)) is not int:
-        return False
-    parts = d.get("parts", [])
-    if type(parts) is not list:
-        return False
-    for p in parts:
-        if not (
-            type(p) is dict
-            and type(p.get("number")) is int
-            and type(p.get("size")) is int
-            and type(p.get("etag")) is str
-            and type(p.get("last_modified", 0.0)) in (float, int)
-        ):
-            return False
-    return True
-
-
-def _read_meta(path: str) -> bytes:
-    fd = os.open(path, _READ_FLAGS)
-    try:
-        data = os.read(fd, _READ_SIZE)
-        if len(data) < _READ_SIZE:
-            return data  # a regular file: a short read is the end
-        chunks = [data]
-        while data:
-            data = os.read(fd, _READ_SIZE)
-            chunks.append(data)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
-def iter_objects(objects_dir: str) -> Iterator[Listed]:
-    """Every readable live object under objects/, depth first; one open
-    directory iterator per level at a time."""
-
-    def walk(path: str, depth: int) -> Iterator[Listed]:
-        # depth 0 is objects/ itself; the directories at depth 4 are leaves.
-        try:
-            it = os.scandir(path)
-        except (FileNotFoundError, NotADirectoryError):
-            return
-        with it:
-            for entry in it:
-                if entry.is_dir():
-                    if depth < 3:
-                        yield from walk(entry.path, depth + 1)
-                    else:
-                        yield from leaf(entry.path)
-
-    def leaf(path: str) -> Iterator[Listed]:
-        try:
-            it = os.scandir(path)
-        except (FileNotFoundError, NotADirectoryError):
-            return
-        with it:
-            for entry in it:
-                if _OBJECT_DIR.fullmatch(entry.name) is None:
-                    continue
-                obj = entry.path
-                meta = obj + _META_SUFFIX
-                try:
-                    f = listing_fields(_read_meta(meta))
-                    if f is None:  # make sure a short read did not cut it
-                        f = listing_fields(read_file(meta))
-                except OSError:
-                    continue
-                if f is not None:
-                    yield Listed(*f, obj, entry.inode())
-
-    yield from walk(objects_dir, 0)
-
-
-# The name the memory test and older callers use.
-iter_object_metas = iter_objects
 
 
 def upsert_rows(
@@ -345,3 +172,125 @@ def _close_quietly(index: BucketIndex) -> None:
         index.close()
     except sqlite3.Error:
         pass
+
+
+# ---- online: the engine's rebuilds ----
+async def rebuild_index(core: Core, bucket: str) -> None:
+    """Start rebuilding the bucket's index from objects/ in the background
+    (POST ?rebuildIndex answers 202). Raises RebuildInProgress if one runs
+    for this bucket, NoSuchBucket. Engine.close cancels it cooperatively."""
+    b = core.bucket(bucket)
+    if bucket in core.rebuilds:
+        raise RebuildInProgress(bucket=bucket)
+    cancel = threading.Event()
+    task = asyncio.create_task(_rebuild_task(core, b, cancel))
+    core.rebuilds[bucket] = (task, cancel)
+
+
+async def wait_rebuild(core: Core, bucket: str) -> None:
+    """Return when the bucket's running rebuild (if any) has ended."""
+    running = core.rebuilds.get(bucket)
+    if running is not None:
+        await asyncio.gather(running[0], return_exceptions=True)
+
+
+async def _rebuild_task(core: Core, b: Bucket, cancel: threading.Event) -> None:
+    loop = asyncio.get_running_loop()
+
+    def write_batch(items: list[Listed]) -> None:
+        # From the rebuild's worker thread: take the keys' locks on the
+        # loop so a concurrent delete cannot be undone by a stale upsert.
+        asyncio.run_coroutine_threadsafe(rebuild_batch(core, b, items), loop).result()
+
+    try:
+        # The walker blocks on write_batch, which needs an engine worker:
+        # run it outside the engine's pool so rebuilds can never starve it.
+        await asyncio.to_thread(rebuild_sync, b, cancel, write_batch)
+        await core.run(b.index_rebuilt)
+    except Cancelled:
+        pass
+    except IndexUnavailable as exc:  # damage found meanwhile: recovery restarts it
+        log.warning("rebuild %s stopped: %s", b.name, exc)
+    except Exception:
+        log.exception("rebuild %s failed", b.name)
+    finally:
+        core.rebuilds.pop(b.name, None)
+
+
+def rebuild_sync(
+    b: Bucket, cancel: threading.Event, write_batch: Callable[[list[Listed]], None]
+) -> int:
+    """The online rebuild's walk (its own thread)."""
+    return rebuild(b.index(), b.objects, b.name, cancel, write_batch)
+
+
+async def rebuild_batch(core: Core, b: Bucket, items: list[Listed]) -> None:
+    async with core.locks.hold_many((b.name, it.key) for it in items):
+        await core.run(_rebuild_write_sync, core, b, items)
+
+
+def _rebuild_write_sync(core: Core, b: Bucket, items: list[Listed]) -> None:
+    """Index one batch of the walk, under its keys' locks.
+
+    A directory still at the path the walk listed, with the inode it was
+    listed with, is the very directory whose meta.json the walk read
+    (published directories never change in place, and an overwrite or a
+    delete moves the old one away), so the walk's fields stand: one lstat
+    instead of a lookup. Any other key changed since the walk read it and
+    is looked up again, like lookup.reconcile_sync does."""
+    current: list[Listed] = []
+    changed: list[tuple[str, Found | None]] = []
+    for it in items:
+        try:
+            same = os.lstat(it.path).st_ino == it.ino
+        except OSError:
+            same = False
+        if same:
+            current.append(it)
+        else:
+            changed.append((it.key, core.find(b, it.key)))
+    keys = [it.key for it in items]
+
+    def commit(c: sqlite3.Connection) -> None:
+        now = time.time()
+        upsert_rows(c, current, now)
+        for key, found in changed:
+            if found is None:
+                BucketIndex.delete(c, (key,))
+            else:
+                BucketIndex.upsert(c, row_of(found.meta), now)
+        BucketIndex.clear_repair(c, keys)
+
+    b.index().write(commit)
+
+
+# ---- online: recovery of a damaged index ----
+def index_trouble(core: Core, b: Bucket) -> None:
+    """Bucket.notify, from any thread: its index is damaged or incomplete."""
+    loop = core.loop
+    if loop is not None and not loop.is_closed():
+        loop.call_soon_threadsafe(_schedule_recovery, core, b)
+
+
+def _schedule_recovery(core: Core, b: Bucket) -> None:
+    if core.loop is None or core.buckets.get(b.name) is not b:
+        return
+    task = asyncio.create_task(_recover_index(core, b))
+    core.recoveries.add(task)
+    task.add_done_callback(core.recoveries.discard)
+
+
+async def _recover_index(core: Core, b: Bucket) -> None:
+    """Replace a damaged index by a fresh one and rebuild it from objects/
+    (this bucket only; the others never notice)."""
+    while b.name in core.rebuilds:
+        await wait_rebuild(core, b.name)
+    if b.damaged:
+        await core.run(b.replace_damaged_index)
+    if b.incomplete and b.name not in core.rebuilds and core.loop is not None:
+        try:
+            await rebuild_index(core, b.name)
+        except NoSuchBucket:
+            return
+        if core.on_recovery_rebuild is not None:
+            core.on_recovery_rebuild(b.name)

@@ -24,24 +24,42 @@ import os
 import shutil
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
-from typing import Any, Protocol
+from typing import Any
 
+from s3box.records import Hasher
 from s3box.storage import diskfull
-from s3box.storage.fsutil import pwrite_all
+from s3box.storage.errors import NoSuchBucket
+from s3box.storage.fsutil import pwrite_all, unique_name
 from s3box.storage.meta import StagedResult
 
 # Buffers at least this large are written in two halves when one transfer is alone.
 SPLIT_MIN_BYTES = 512 * 1024
 
 
-class _Hasher(Protocol):
-    # Fed the filled buffer itself (a bytearray no one writes to any more):
-    # hashlib and the checksum hashers take any buffer, so no copy is made.
-    def update(self, data: bytes | bytearray, /) -> None: ...
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+
+
+def make_staging_dir(staging_put: str, bucket: str) -> str:
+    """A fresh, empty directory under the bucket's staging/put/ (worker
+    thread). NoSuchBucket when the bucket was deleted meanwhile."""
+    path = os.path.join(staging_put, unique_name())
+    try:
+        os.mkdir(path)
+    except FileNotFoundError:
+        raise NoSuchBucket(bucket=bucket) from None
+    return path
+
+
+def create_file(path: str) -> int:
+    """Create a new data file for writing; returns its fd (worker thread)."""
+    return os.open(path, _CREATE_FLAGS, 0o644)
 
 
 class FileStagedWrite:
-    """A body streaming into `dir_path/file_name` (StagedWrite protocol).
+    """An unpublished body streaming into `dir_path/file_name`.
+
+    Hashers are fed the filled buffer itself (a bytearray no one writes to any
+    more): hashlib and the checksum hashers take any buffer, so no copy is made.
 
     `owns_dir` says whether abort() removes the whole directory (a single PUT's
     staging dir) or just the file (a multipart part)."""
@@ -55,7 +73,7 @@ class FileStagedWrite:
         dir_path: str,
         file_name: str,
         fd: int,
-        hashers: Sequence[_Hasher] = (),
+        hashers: Sequence[Hasher] = (),
         buffer_size: int = 1024 * 1024,
         fsync: bool = False,
         owns_dir: bool = True,
@@ -85,14 +103,12 @@ class FileStagedWrite:
     # the event loop is the only writer, so no lock.
     active = 0
 
-    @property
-    def result(self) -> StagedResult | None:
-        return self._result
-
     def _run(self, fn: Callable[..., Any], *args: Any) -> Awaitable[Any]:
         return asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     async def write(self, data: bytes) -> None:
+        """Append bytes. Buffers up to buffer_size, then flushes (file write,
+        MD5 and extra hashers) in worker threads."""
         if self._result is not None or self._aborted:
             raise ValueError("write after finish/abort")
         if not data:
@@ -141,6 +157,7 @@ class FileStagedWrite:
             await fut
 
     async def finish(self) -> StagedResult:
+        """Flush and close the file; returns size and hex MD5."""
         if self._result is not None:
             return self._result
         if self._aborted:
@@ -162,6 +179,8 @@ class FileStagedWrite:
         return self._result
 
     async def abort(self) -> None:
+        """Remove everything this write created. Safe to call more than once,
+        and after finish() when the caller decides not to publish."""
         if self._aborted:
             return
         self._aborted = True

@@ -27,10 +27,10 @@ from pathlib import Path
 
 import pytest
 
-from s3box.records import ObjectFields
 from s3box.storage.engine import Engine
 from s3box.storage.fsutil import NO_RENAMEAT2_ENV
 from tests.integration.conftest import S3BoxProcess, start_s3box
+from tests.storage_helpers import put_bytes
 
 BUCKET = "crash"
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
@@ -323,7 +323,7 @@ def _objects_on_disk_with_emptied_index(data_dir: Path, count: int) -> None:
         await engine.create_bucket(BUCKET)
         for i in range(count):
             body = _body_of(i)
-            await engine.put_object_bytes(BUCKET, f"obj/{i:05d}", body, md5(body), ObjectFields())
+            await put_bytes(engine, BUCKET, f"obj/{i:05d}", body)
         await engine.close()
 
     asyncio.run(main())

@@ -5,7 +5,6 @@ a missing or truncated part file, an unusable base_dir (docs/security.md,
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import os
 import re
@@ -17,10 +16,10 @@ import pytest
 from botocore.exceptions import ClientError, IncompleteReadError, ResponseStreamingError
 
 from s3box.cli import EXIT_DATA_DIR
-from s3box.records import ObjectFields
 from s3box.storage.engine import Engine
 from tests.integration.conftest import make_client, start_s3box
 from tests.integration.test_crash import _wait_rebuilds_finished, list_keys, request
+from tests.storage_helpers import put_bytes
 
 KEYS = [f"k/{i:03d}" for i in range(40)]
 
@@ -33,8 +32,7 @@ def _fill(data: Path) -> None:
             await engine.create_bucket(bucket)
             for key in KEYS:
                 body = key.encode()
-                md5 = hashlib.md5(body).hexdigest()
-                await engine.put_object_bytes(bucket, key, body, md5, ObjectFields())
+                await put_bytes(engine, bucket, key, body)
         await engine.close()
 
     asyncio.run(main())

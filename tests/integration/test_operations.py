@@ -25,11 +25,12 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from s3box.records import ObjectFields
 from s3box.storage import rebuild as rebuild_mod
+from s3box.storage import walk
 from s3box.storage.engine import Engine
 from tests.integration.conftest import ACCESS_KEY, SECRET_KEY, make_client, start_s3box
 from tests.integration.test_crash import get_md5, list_keys, md5, request
+from tests.storage_helpers import put_bytes
 
 # ---- request logs and the log file ----
 
@@ -200,7 +201,7 @@ def _fill_bucket_on_disk(data_dir: Path, bucket: str, count: int) -> None:
         await engine.create_bucket(bucket)
         for i in range(count):
             body = f"{i}".encode()
-            await engine.put_object_bytes(bucket, f"k/{i:06d}", body, md5(body), ObjectFields())
+            await put_bytes(engine, bucket, f"k/{i:06d}", body)
         await engine.close()
 
     asyncio.run(main())
@@ -304,7 +305,7 @@ def test_rebuild_walk_memory_does_not_grow_with_the_bucket(tmp_path: Path, fille
         try:
             batch: list[object] = []
             seen = 0
-            for meta in rebuild_mod.iter_object_metas(objects):
+            for meta in walk.iter_objects(objects):
                 batch.append(meta)
                 seen += 1
                 if len(batch) >= rebuild_mod.BATCH:

@@ -40,7 +40,7 @@ async def rebuild_index(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx)
     await ctx.drain()
     try:
-        await ctx.app.engine.start_rebuild(bucket)
+        await ctx.app.engine.rebuild_index(bucket)
     except RebuildInProgress:
         raise S3Error(
             "OperationAborted",

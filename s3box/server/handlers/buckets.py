@@ -242,13 +242,13 @@ async def list_objects_v2(ctx: RequestContext) -> Response:
     start_after = ctx.query.get("start-after", "")
     max_keys = int_query_param(ctx.query, "max-keys", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
     encoding_type = parse_encoding_type(ctx.query)
-    marker = decode_token(token) if token is not None else start_after
-    # S3: start-after is ignored once a continuation token is given, but a
-    # start-after beyond the token still applies.
-    if token is not None and start_after > marker:
-        marker = start_after
-    page = await ctx.app.engine.list_objects(
-        bucket, prefix=prefix, delimiter=delimiter, marker=marker, max_keys=max_keys
+    page = await ctx.app.engine.list_objects_v2(
+        bucket,
+        prefix=prefix,
+        delimiter=delimiter,
+        continuation=decode_token(token) if token is not None else None,
+        start_after=start_after,
+        max_keys=max_keys,
     )
     fetch_owner = ctx.query.get("fetch-owner", "").lower() == "true"
     body = render_list_objects_v2(

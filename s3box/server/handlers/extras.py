@@ -70,8 +70,8 @@ async def _small_body(ctx: RequestContext) -> bytes:
 async def get_object_tagging(ctx: RequestContext) -> Response:
     bucket, key = bucket_of(ctx), key_of(ctx)
     check_version_id(ctx.query.get("versionId"))
-    meta = await ctx.app.engine.head_object(bucket, key)
-    return Response(headers=list(XML_HEADERS), body=render_get_object_tagging(meta.fields.tags))
+    tags = await ctx.app.engine.get_object_tagging(bucket, key)
+    return Response(headers=list(XML_HEADERS), body=render_get_object_tagging(tags))
 
 
 async def put_object_tagging(ctx: RequestContext) -> Response:
@@ -87,7 +87,7 @@ async def delete_object_tagging(ctx: RequestContext) -> Response:
     bucket, key = bucket_of(ctx), key_of(ctx)
     check_version_id(ctx.query.get("versionId"))
     await ctx.app.engine.head_bucket(bucket)
-    await ctx.app.engine.put_object_tagging(bucket, key, {})
+    await ctx.app.engine.delete_object_tagging(bucket, key)
     return Response(status=204, headers=[("x-amz-version-id", "null")])
 
 
@@ -111,7 +111,7 @@ async def put_bucket_tagging(ctx: RequestContext) -> Response:
 
 async def delete_bucket_tagging(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx)
-    await ctx.app.engine.put_bucket_tagging(bucket, None)
+    await ctx.app.engine.delete_bucket_tagging(bucket)
     return Response(status=204)
 
 
@@ -192,8 +192,8 @@ async def list_object_versions(ctx: RequestContext) -> Response:
         )
     check_version_id(version_id_marker or None, "version-id-marker")
     max_keys = int_query_param(q, "max-keys", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
-    page = await ctx.app.engine.list_objects(
-        bucket, prefix=prefix, delimiter=delimiter, marker=key_marker, max_keys=max_keys
+    page = await ctx.app.engine.list_object_versions(
+        bucket, prefix=prefix, delimiter=delimiter, key_marker=key_marker, max_keys=max_keys
     )
     next_key = page.next_marker if page.is_truncated else None
     # A page ending on a version continues after that version ("null"); one

@@ -130,7 +130,7 @@ async def upload_part(ctx: RequestContext) -> Response:
     upload_id = _upload_id(ctx)
     number = _part_number(ctx)
     engine = ctx.app.engine
-    info, _ = await engine.list_parts(bucket, key, upload_id)
+    info = await engine.get_upload(bucket, key, upload_id)
     reject_customer_key(ctx)  # no upload is created with a customer key
     algorithm = _upload_algorithm(info)
     payload = Payload(ctx, default_algorithm=algorithm)
@@ -141,16 +141,23 @@ async def upload_part(ctx: RequestContext) -> Response:
             f"Checksum Type mismatch occurred, expected checksum Type: "
             f"{algorithm.lower()}, actual checksum Type: {requested.algorithm.lower()}",
         )
-    staged = await engine.upload_part(bucket, key, upload_id, number, payload.hashers())
-    record = await payload.write_into(staged)
-    part = await engine.commit_part(staged, record.value)
+    part = await engine.upload_part(
+        bucket,
+        key,
+        upload_id,
+        number,
+        payload,
+        size=payload.expected,
+        hashers=payload.hashers(),
+        verify=payload.verify,
+    )
     headers = [("etag", quote_etag(part.etag))]
     if requested is not None:
         headers.append(
             (checksums.header_name(requested.algorithm), payload.values[requested.algorithm])
         )
-    elif info.fields.checksum is not None:
-        headers.append((checksums.header_name(algorithm), record.value))
+    elif info.fields.checksum is not None and part.checksum is not None:
+        headers.append((checksums.header_name(algorithm), part.checksum))
     return Response(headers=headers)
 
 
@@ -161,27 +168,27 @@ async def upload_part_copy(ctx: RequestContext) -> Response:
     number = _part_number(ctx)
     src_bucket, src_key = parse_copy_source(ctx.headers["x-amz-copy-source"])
     engine = ctx.app.engine
-    info, _ = await engine.list_parts(bucket, key, upload_id)
+    info = await engine.get_upload(bucket, key, upload_id)
     reject_customer_key(ctx)
     algorithm = _upload_algorithm(info)
-    handle = await engine.open_object(src_bucket, src_key, prefetch_limit=0)
-    try:
-        meta = handle.meta
-        copy_source_checker(ctx)(meta)
-        start, end = parse_copy_source_range(ctx.headers.get("x-amz-copy-source-range"), meta.size)
-        hasher = checksums.new_hasher(algorithm)
-        staged = await engine.upload_part(bucket, key, upload_id, number, [hasher])
-        try:
-            if end >= start:
-                async for chunk in handle.iter_range(start, end):
-                    await staged.write(chunk)
-            await staged.finish()  # flushes the last buffer through the hasher
-        except BaseException:
-            await staged.abort()
-            raise
-    finally:
-        await handle.close()
-    part = await engine.commit_part(staged, checksums.b64(hasher.digest()))
+    hasher = checksums.new_hasher(algorithm)
+
+    def verify(_md5: bytes) -> ChecksumRecord:
+        return ChecksumRecord(algorithm, "FULL_OBJECT", checksums.b64(hasher.digest()))
+
+    copy_range = ctx.headers.get("x-amz-copy-source-range")
+    part = await engine.upload_part_copy(
+        bucket,
+        key,
+        upload_id,
+        number,
+        src_bucket,
+        src_key,
+        check_source=copy_source_checker(ctx),
+        byte_range=lambda size: parse_copy_source_range(copy_range, size),
+        hashers=[hasher],
+        verify=verify,
+    )
     extra = (
         {algorithm: part.checksum} if info.fields.checksum is not None and part.checksum else None
     )
@@ -225,49 +232,25 @@ async def list_multipart_uploads(ctx: RequestContext) -> Response:
     upload_id_marker = ctx.query.get("upload-id-marker", "")
     max_uploads = int_query_param(ctx.query, "max-uploads", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
     encoding_type = parse_encoding_type(ctx.query)
-    uploads = await ctx.app.engine.list_multipart_uploads(bucket, prefix=prefix)
-    entries: list[UploadInfo] = []
-    common: list[str] = []
-    truncated = False
-    next_key = next_upload = None
-    for info in uploads:
-        k = info.key
-        if key_marker:
-            kb, mb = k.encode(), key_marker.encode()
-            if kb < mb or (
-                kb == mb and (not upload_id_marker or info.upload_id <= upload_id_marker)
-            ):
-                continue
-        if delimiter:
-            idx = k.find(delimiter, len(prefix))
-            if idx >= 0:
-                cp = k[: idx + len(delimiter)]
-                if common and common[-1] == cp:
-                    continue
-                if key_marker and cp.encode() <= key_marker.encode():
-                    continue
-                if len(entries) + len(common) >= max_uploads:
-                    truncated = True
-                    break
-                common.append(cp)
-                next_key, next_upload = cp, None
-                continue
-        if len(entries) + len(common) >= max_uploads:
-            truncated = True
-            break
-        entries.append(info)
-        next_key, next_upload = k, info.upload_id
+    page = await ctx.app.engine.list_multipart_uploads(
+        bucket,
+        prefix=prefix,
+        delimiter=delimiter,
+        key_marker=key_marker,
+        upload_id_marker=upload_id_marker,
+        max_uploads=max_uploads,
+    )
     body = render_list_multipart_uploads(
         ListMultipartUploadsOutput(
             bucket=bucket,
             key_marker=key_marker or None,
             upload_id_marker=upload_id_marker or None,
-            next_key_marker=next_key if truncated else None,
-            next_upload_id_marker=next_upload if truncated else None,
+            next_key_marker=page.next_key_marker,
+            next_upload_id_marker=page.next_upload_id_marker,
             max_uploads=max_uploads,
-            is_truncated=truncated,
-            uploads=entries,
-            common_prefixes=common,
+            is_truncated=page.is_truncated,
+            uploads=page.uploads,
+            common_prefixes=page.common_prefixes,
             prefix=prefix or None,
             delimiter=delimiter or None,
             encoding_type=encoding_type,

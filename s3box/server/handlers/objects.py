@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
 from collections.abc import Callable
 from urllib.parse import unquote
 
@@ -44,9 +43,6 @@ from s3box.server.handlers.common import (
 from s3box.server.http import RequestContext
 from s3box.server.payload import Payload
 
-# Bodies up to this size are taken whole and published in one engine step.
-SMALL_PUT_LIMIT = 256 * 1024
-
 
 def write_condition(ctx: RequestContext) -> WriteCondition | None:
     """If-None-Match: * and If-Match: <etag> on a write (conditional writes)."""
@@ -76,23 +72,17 @@ async def put_object(ctx: RequestContext) -> Response:
     key = key_of(ctx)
     fields = object_fields_from_headers(ctx)
     condition = write_condition(ctx)
-    engine = ctx.app.engine
     payload = Payload(ctx)
-    if not payload.chunked and payload.expected is not None and payload.expected <= SMALL_PUT_LIMIT:
-        await engine.head_bucket(bucket)
-        data = b"".join([chunk async for chunk in payload])
-        digest = hashlib.md5(data).digest()
-        payload.feed_all(data)
-        fields.checksum = payload.verify(digest)
-        meta = await engine.put_object_bytes(bucket, key, data, digest.hex(), fields, condition)
-        return _put_response(meta)
-    staged = await engine.open_put(bucket, key, payload.hashers())
-    fields.checksum = await payload.write_into(staged)
-    try:
-        meta = await engine.publish_put(staged, fields, condition)
-    except BaseException:
-        await staged.abort()
-        raise
+    meta = await ctx.app.engine.put_object(
+        bucket,
+        key,
+        payload,
+        size=payload.expected,
+        fields=fields,
+        condition=condition,
+        hashers=payload.hashers(),
+        verify=payload.verify,
+    )
     return _put_response(meta)
 
 
@@ -177,7 +167,7 @@ async def get_object(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx)
     key = key_of(ctx)
     check_version_id(ctx.query.get("versionId"))
-    handle = await ctx.app.engine.open_object(bucket, key)
+    handle = await ctx.app.engine.get_object(bucket, key)
     try:
         meta = handle.meta
         reject_customer_key(ctx)
@@ -311,7 +301,7 @@ async def _source_checksum(
     """CopyObject with x-amz-checksum-algorithm: one pass over the source to
     compute the new FULL_OBJECT checksum; returns it with the (ETag, seq) of
     the exact version that was read."""
-    handle = await ctx.app.engine.open_object(bucket, key, prefetch_limit=0)
+    handle = await ctx.app.engine.get_object(bucket, key, prefetch_limit=0)
     try:
         meta = handle.meta
         copy_source_checker(ctx)(meta)

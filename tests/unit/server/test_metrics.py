@@ -197,7 +197,7 @@ def test_rebuild_watcher_counts_started_and_finished(tmp_path: Path):
         await engine.create_bucket("b")
         metrics = Metrics()
         life = Lifecycle(engine, config.maintenance, config.logging, metrics, BandwidthMeter())
-        await engine.start_rebuild("b")
+        await engine.rebuild_index("b")
         life.watch_rebuild("b")
         running = parse(metrics.render())["s3box_index_rebuilds_running"].samples[0].value
         await engine.wait_rebuild("b")

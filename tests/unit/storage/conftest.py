@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from s3box.records import ObjectFields, ObjectMeta
-from s3box.storage.engine import Engine, EngineOptions
+from s3box.records import Hasher, ObjectFields, ObjectMeta, PartRecord
+from s3box.storage import layout
+from s3box.storage.core import EngineOptions
+from s3box.storage.engine import Engine
+from tests.storage_helpers import chunks, no_checksum, put_bytes
 
 
 class FakeClock:
@@ -53,18 +55,63 @@ def run_engine(tmp_path: Path) -> Callable[..., Any]:
 
 
 async def put(engine: Engine, key: str, data: bytes, bucket: str = "b", **kw: Any) -> ObjectMeta:
-    return await engine.put_object_bytes(
-        bucket, key, data, hashlib.md5(data).hexdigest(), kw.pop("fields", ObjectFields()), **kw
+    """A PutObject of a body whose size is declared (small ones take the one-step path)."""
+    return await put_bytes(
+        engine, bucket, key, data, kw.pop("fields", None), kw.pop("condition", None)
+    )
+
+
+async def stream_put(
+    engine: Engine,
+    key: str,
+    pieces: Iterable[bytes],
+    bucket: str = "b",
+    hashers: Sequence[Hasher] = (),
+    **kw: Any,
+) -> ObjectMeta:
+    """A PutObject whose size is not declared: it always streams through staging."""
+    fields = kw.pop("fields", ObjectFields())
+    return await engine.put_object(
+        bucket,
+        key,
+        chunks(pieces),
+        size=None,
+        fields=fields,
+        condition=kw.pop("condition", None),
+        hashers=hashers,
+        verify=kw.pop("verify", lambda _md5: fields.checksum),
+    )
+
+
+async def upload_part(
+    engine: Engine, upload_id: str, number: int, data: bytes, key: str = "k", bucket: str = "b"
+) -> PartRecord:
+    return await engine.upload_part(
+        bucket,
+        key,
+        upload_id,
+        number,
+        chunks([data]),
+        size=len(data),
+        hashers=(),
+        verify=no_checksum,
     )
 
 
 async def get(
     engine: Engine, key: str, bucket: str = "b", prefetch_limit: int = 256 * 1024
 ) -> bytes:
-    handle = await engine.open_object(bucket, key, prefetch_limit=prefetch_limit)
+    handle = await engine.get_object(bucket, key, prefetch_limit=prefetch_limit)
     try:
         if handle.data is not None:
             return handle.data
         return b"".join([c async for c in handle.iter_range(0, handle.meta.size - 1)])
     finally:
         await handle.close()
+
+
+def object_dir(tmp_path: Path, key: str, bucket: str = "b") -> Path:
+    h = layout.key_hash(bucket, key)
+    return Path(layout.leaf_dir(str(tmp_path / "buckets" / bucket / "objects"), h)) / (
+        layout.base_name(h)
+    )

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from s3box.records import ObjectFields, ObjectMeta
+from s3box.storage import lookup
 from s3box.storage.cache import CachedObject, MetaCache, RepairSuppression
 from s3box.storage.engine import Engine
 from s3box.storage.errors import NoSuchKey
@@ -81,16 +82,16 @@ def test_engine_cache_follows_put_overwrite_delete(run_engine):
     run_engine(t)
 
 
-def test_warm_head_reads_neither_sqlite_nor_meta_json(run_engine):
+def test_warm_head_reads_neither_sqlite_nor_meta_json(run_engine, monkeypatch):
     async def t(e: Engine):
         await put(e, "k", b"1")
 
         def boom(*args):
             raise AssertionError("lookup on a warm hit")
 
-        e._lookup_sync = boom  # type: ignore[method-assign]
+        monkeypatch.setattr(lookup, "lookup_sync", boom)
         assert (await e.head_object("b", "k")).size == 1
-        handle = await e.open_object("b", "k")
+        handle = await e.get_object("b", "k")
         assert handle.data == b"1"
         await handle.close()
 
@@ -133,11 +134,11 @@ def test_key_locks_serialise_one_key_and_leave_no_entries():
 def test_warm_get_falls_back_to_lookup_when_the_cached_dir_was_replaced(run_engine):
     async def t(e: Engine):
         await put(e, "k", b"old")
-        stale = e._cache.get(("b", "k"))
+        stale = e.core.cache.get(("b", "k"))
         assert stale is not None
         await put(e, "k", b"new!")
-        e._cache.set(("b", "k"), stale)  # a cache entry naming a swapped-out dir
-        handle = await e.open_object("b", "k")
+        e.core.cache.set(("b", "k"), stale)  # a cache entry naming a swapped-out dir
+        handle = await e.get_object("b", "k")
         try:
             assert handle.data == b"new!" and handle.meta.size == 4
         finally:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from s3box.storage import index_repair
+from s3box.storage import index_repair, rebuild
 from s3box.storage.engine import Engine
 from s3box.storage.errors import IndexUnavailable
 from s3box.storage.rebuild import rebuild_index_offline
@@ -94,12 +94,12 @@ def test_index_damaged_while_serving_answers_503_then_rebuilds(run_engine, tmp_p
         # Overwrite the open file in place, as a stray tool or a bad disk would.
         with open(index, "r+b") as f:
             f.write(b"\xff" * os.path.getsize(index))
-        e._buckets["bad"].close_index()  # connections reopen and see the damage
+        e.core.buckets["bad"].close_index()  # connections reopen and see the damage
         with pytest.raises(IndexUnavailable) as info:
             await _keys(e, "bad")
         good = await _keys(e, "good")
-        while e._recoveries or e.rebuild_running("bad"):
-            for task in list(e._recoveries):
+        while e.core.recoveries or "bad" in e.core.rebuilds:
+            for task in list(e.core.recoveries):
                 await task
             await e.wait_rebuild("bad")
         return info.value.code, good, await _keys(e, "bad")
@@ -117,18 +117,18 @@ def test_listing_waits_while_the_recovery_rebuild_is_incomplete(run_engine, tmp_
     # Hold the recovery rebuild until the listing has been answered: without this the
     # rebuild thread could finish first (it did under -n 2) and the listing be complete.
     release = threading.Event()
-    original = Engine._rebuild_sync
+    original = rebuild.rebuild_sync
 
-    def held_rebuild(self: Engine, *args: object, **kwargs: object) -> object:
+    def held_rebuild(*args: object, **kwargs: object) -> object:
         assert release.wait(30), "the test never released the rebuild"
-        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+        return original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Engine, "_rebuild_sync", held_rebuild)
+    monkeypatch.setattr(rebuild, "rebuild_sync", held_rebuild)
 
     async def t(e: Engine) -> str:
         # Startup set the index aside and the rebuild is held, so a listing must not
         # show a partial index.
-        b = e._buckets["bad"]
+        b = e.core.buckets["bad"]
         assert b.incomplete and (root / index_repair.MARKER).exists()
         try:
             await e.list_objects("bad")

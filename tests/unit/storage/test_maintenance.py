@@ -7,6 +7,7 @@ import os
 import sqlite3
 import time
 
+from s3box.storage import publish
 from s3box.storage.engine import Engine
 from s3box.storage.maintenance import Maintenance, MaintenancePolicy, PassResult
 
@@ -19,7 +20,7 @@ def test_purge_removes_only_dirs_idle_longer_than_their_expiry(run_engine, tmp_p
     async def t(e: Engine):
         await put(e, "k", b"1")
         await put(e, "k", b"2")  # one trash dir
-        w = await e.open_put("b", "other")  # one abandoned staging dir
+        w = await publish.open_put(e.core, "b", "other")  # one abandoned staging dir
         await w.write(b"x")
         await w.finish()
         clock.now = os.stat(tmp_path / "buckets" / "b" / "trash").st_mtime + 100
@@ -111,7 +112,7 @@ def test_maintenance_loop_purges_by_age_and_drains_old_repair_rows(run_engine, t
     async def t(e: Engine):
         await put(e, "k", b"1")
         await put(e, "k", b"2")  # the old object goes to trash
-        w = await e.open_put("b", "abandoned")
+        w = await publish.open_put(e.core, "b", "abandoned")
         await w.write(b"x")
         await w.finish()  # staged, never published
         start = clock.now

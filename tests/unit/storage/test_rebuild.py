@@ -19,14 +19,8 @@ from s3box.storage.engine import Engine
 from s3box.storage.errors import NoSuchBucket
 from s3box.storage.index import BucketIndex
 from s3box.storage.meta import meta_from_json, meta_to_json
-from s3box.storage.rebuild import (
-    Cancelled,
-    ListingFields,
-    iter_objects,
-    listing_fields,
-    rebuild,
-    rebuild_index_offline,
-)
+from s3box.storage.rebuild import Cancelled, rebuild, rebuild_batch, rebuild_index_offline
+from s3box.storage.walk import ListingFields, iter_objects, listing_fields
 
 from .conftest import put
 
@@ -105,11 +99,11 @@ def test_online_rebuild_runs_in_background_and_refuses_a_second_one(run_engine, 
     conn.close()
 
     async def t(e: Engine):
-        await e.start_rebuild("b")
+        await e.rebuild_index("b")
         with pytest.raises(RebuildInProgress):
-            await e.start_rebuild("b")
+            await e.rebuild_index("b")
         await e.wait_rebuild("b")
-        assert not e.rebuild_running("b")
+        assert "b" not in e.core.rebuilds
         return [x.key for x in (await e.list_objects("b")).entries]
 
     assert run_engine(t) == ["k"]
@@ -336,17 +330,17 @@ def test_online_batch_write_rechecks_only_keys_changed_since_the_walk(run_engine
         await e.delete_object("b", "gone")
         await e.delete_object("b", "again")
         await put(e, "again", b"back")
-        b = e._bucket("b")
-        await e._run(b.index().write, lambda c: c.execute("DELETE FROM objects"))
+        b = e.core.bucket("b")
+        await e.core.run(b.index().write, lambda c: c.execute("DELETE FROM objects"))
         looked_up: list[str] = []
-        real_find = e._find
+        real_find = e.core.find
 
         def counting_find(bucket, key, **kw):
             looked_up.append(key)
             return real_find(bucket, key, **kw)
 
-        e._find = counting_find  # type: ignore[method-assign, assignment]
-        await e._rebuild_batch(b, listed)
+        e.core.find = counting_find  # type: ignore[method-assign, assignment]
+        await rebuild_batch(e.core, b, listed)
         rows = {x.key: x.etag for x in (await e.list_objects("b")).entries}
         return sorted(looked_up), rows
 
@@ -372,9 +366,9 @@ def test_online_rebuild_with_concurrent_writes_ends_with_the_index_equal_to_the_
             body = f"v1 {i}".encode()
             await put(e, f"k/{i:04d}", body)
             expected[f"k/{i:04d}"] = hashlib.md5(body).hexdigest()
-        b = e._bucket("b")
-        await e._run(b.index().write, lambda c: c.execute("DELETE FROM objects"))
-        await e.start_rebuild("b")
+        b = e.core.bucket("b")
+        await e.core.run(b.index().write, lambda c: c.execute("DELETE FROM objects"))
+        await e.rebuild_index("b")
         for i in range(0, 1200, 4):
             key = f"k/{i:04d}"
             if i % 12 == 0:

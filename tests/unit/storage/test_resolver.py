@@ -26,9 +26,9 @@ def test_colliding_keys_get_suffixed_dirs_and_resolve_by_meta_key(run_engine, tm
         await put(e, "x", b"x-bytes")
         await put(e, "y", b"y-bytes")
         await put(e, "z", b"z-bytes")
-        e._cache.invalidate(("b", "x"))
-        e._cache.invalidate(("b", "y"))
-        e._cache.invalidate(("b", "z"))
+        e.core.cache.invalidate(("b", "x"))
+        e.core.cache.invalidate(("b", "y"))
+        e.core.cache.invalidate(("b", "z"))
         assert await get(e, "x") == b"x-bytes"
         assert await get(e, "y") == b"y-bytes"
         assert await get(e, "z") == b"z-bytes"
@@ -47,12 +47,12 @@ def test_collision_dir_is_found_after_the_base_name_owner_is_deleted(run_engine,
         await put(e, "x", b"x-bytes")
         await put(e, "y", b"y-bytes")
         await e.delete_object("b", "x")
-        e._cache.invalidate(("b", "y"))
+        e.core.cache.invalidate(("b", "y"))
         assert await get(e, "y") == b"y-bytes"
         await put(e, "y", b"y2")  # overwrite in place keeps the suffixed name
         await put(e, "x", b"x2")  # the freed base name is reused
-        e._cache.invalidate(("b", "x"))
-        e._cache.invalidate(("b", "y"))
+        e.core.cache.invalidate(("b", "x"))
+        e.core.cache.invalidate(("b", "y"))
         assert await get(e, "x") == b"x2"
         assert await get(e, "y") == b"y2"
 
@@ -65,7 +65,7 @@ def test_delete_of_one_colliding_key_leaves_the_other(run_engine):
         await put(e, "x", b"x")
         await put(e, "y", b"y")
         await e.delete_object("b", "y")
-        e._cache.invalidate(("b", "x"))
+        e.core.cache.invalidate(("b", "x"))
         assert await get(e, "x") == b"x"
         assert [k.key for k in (await e.list_objects("b")).entries] == ["x"]
 
@@ -80,7 +80,7 @@ def test_concurrent_puts_of_colliding_keys_each_get_their_own_dir(run_engine, tm
     async def t(e: Engine):
         await asyncio.gather(*(put(e, k, k.encode()) for k in keys))
         for k in keys:
-            e._cache.invalidate(("b", k))
+            e.core.cache.invalidate(("b", k))
         return [await get(e, k) for k in keys]
 
     assert run_engine(t, hash_fn=same_hash) == [k.encode() for k in keys]

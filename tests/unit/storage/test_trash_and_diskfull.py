@@ -16,12 +16,12 @@ from s3box.storage import diskfull, fsutil, staging, trash
 from s3box.storage.engine import Engine
 from s3box.storage.errors import StorageFull
 
-from .conftest import get, put
+from .conftest import get, put, stream_put, upload_part
 
 
 async def _settle(e: Engine) -> None:
-    while e._trash.tasks:
-        await asyncio.gather(*list(e._trash.tasks))
+    while e.core.trash.tasks:
+        await asyncio.gather(*list(e.core.trash.tasks))
 
 
 def _trash(tmp_path: Path) -> list[str]:
@@ -57,9 +57,7 @@ async def _two_part_object(e: Engine, key: str, parts: list[bytes]) -> None:
     upload = await e.create_multipart_upload("b", key, ObjectFields())
     listed = []
     for n, body in enumerate(parts, 1):
-        w = await e.upload_part("b", key, upload, n)
-        await w.write(body)
-        rec = await e.commit_part(w)
+        rec = await upload_part(e, upload, n, body, key)
         listed.append((n, rec.etag))
     await e.complete_multipart_upload("b", key, upload, listed, min_part_size=1)
 
@@ -69,17 +67,17 @@ def test_purge_never_removes_a_directory_a_get_still_reads(run_engine, tmp_path)
 
     async def t(e: Engine) -> bytes:
         await _two_part_object(e, "big", parts)
-        handle = await e.open_object("b", "big", prefetch_limit=0)
+        handle = await e.get_object("b", "big", prefetch_limit=0)
         try:
             await put(e, "big", b"new")  # the old directory moves to trash
             # A full-disk purge: everything that may go.
-            trash.purge(str(tmp_path / "buckets" / "b" / "trash"), 0, None, e._guard)
+            trash.purge(str(tmp_path / "buckets" / "b" / "trash"), 0, None, e.core.guard)
             assert len(_trash(tmp_path)) == 1  # the old object: held by the open GET
             body = b"".join([c async for c in handle.iter_range(0, handle.meta.size - 1)])
         finally:
             await handle.close()
         # Released: the next purge removes it.
-        trash.purge(str(tmp_path / "buckets" / "b" / "trash"), 0, None, e._guard)
+        trash.purge(str(tmp_path / "buckets" / "b" / "trash"), 0, None, e.core.guard)
         return body
 
     assert run_engine(t) == b"".join(parts)
@@ -114,11 +112,8 @@ def test_full_disk_put_is_storage_full_and_stores_nothing(run_engine, tmp_path, 
         with pytest.raises(StorageFull) as small:
             await put(e, "small", b"x" * 100)
         monkeypatch.setattr(staging, "pwrite_all", _full)
-        w = await e.open_put("b", "streamed")
         with pytest.raises(StorageFull):
-            await w.write(b"y" * (2 << 20))
-            await w.finish()
-        await w.abort()
+            await stream_put(e, "streamed", [b"y" * (2 << 20)])
         return small.value.code
 
     assert run_engine(t) == "XMinioStorageFull"
@@ -150,15 +145,10 @@ def test_full_disk_purges_trash_then_the_write_succeeds(run_engine, tmp_path, mo
 def test_full_disk_multipart_part_and_complete_store_nothing(run_engine, tmp_path, monkeypatch):
     async def t(e: Engine) -> tuple[str, str]:
         upload = await e.create_multipart_upload("b", "mp", ObjectFields())
-        w = await e.upload_part("b", "mp", upload, 1)
-        await w.write(b"p" * 1000)
-        rec = await e.commit_part(w)
+        rec = await upload_part(e, upload, 1, b"p" * 1000, "mp")
         monkeypatch.setattr(staging, "pwrite_all", _full)
-        w2 = await e.upload_part("b", "mp", upload, 2)
         with pytest.raises(StorageFull) as part:
-            await w2.write(b"q" * (2 << 20))
-            await e.commit_part(w2)
-        await w2.abort()
+            await upload_part(e, upload, 2, b"q" * (2 << 20), "mp")
         monkeypatch.setattr(fsutil, "write_all", _full)  # meta.json cannot be written
         with pytest.raises(StorageFull) as complete:
             await e.complete_multipart_upload("b", "mp", upload, [(1, rec.etag)], min_part_size=1)
@@ -209,7 +199,7 @@ def test_part_file_lost_mid_stream_raises_instead_of_short_data(run_engine, tmp_
 
     async def t(e: Engine) -> int:
         await _two_part_object(e, "big", parts)
-        handle = await e.open_object("b", "big", prefetch_limit=0)  # parts checked: present
+        handle = await e.get_object("b", "big", prefetch_limit=0)  # parts checked: present
         got = 0
         try:
             for part in (tmp_path / "buckets" / "b" / "objects").rglob("part.2"):

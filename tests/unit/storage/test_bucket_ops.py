@@ -1,14 +1,20 @@
-"""Bucket operations: create, head, list, delete."""
+"""Buckets: create, list, delete, and their tags in tagging.json."""
 
 from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
+from s3box.storage import layout
 from s3box.storage.engine import Engine
-from s3box.storage.errors import BucketAlreadyOwnedByYou, BucketNotEmpty, NoSuchBucket
+from s3box.storage.errors import (
+    BucketAlreadyOwnedByYou,
+    BucketNotEmpty,
+    NoSuchBucket,
+)
 
 from .conftest import put
 
@@ -75,3 +81,20 @@ def test_delete_bucket_ignores_index_rows_without_objects(run_engine, tmp_path):
         await e.delete_bucket("b")
 
     run_engine(t)
+
+
+def test_bucket_tagging_round_trip_in_tagging_json(run_engine, tmp_path: Path):
+    async def t(e: Engine) -> None:
+        assert await e.get_bucket_tagging("b") is None
+        await e.put_bucket_tagging("b", {"a": "1", "é": "ü"})
+        assert await e.get_bucket_tagging("b") == {"a": "1", "é": "ü"}
+        await e.delete_bucket_tagging("b")
+        assert await e.get_bucket_tagging("b") is None
+        await e.delete_bucket_tagging("b")  # deleting nothing is fine
+        with pytest.raises(NoSuchBucket):
+            await e.get_bucket_tagging("nope")
+
+    run_engine(t)
+    root = tmp_path / "buckets" / "b"
+    assert not (root / layout.BUCKET_TAGGING).exists()
+    assert [p.name for p in root.iterdir() if p.name.startswith(".")] == []
