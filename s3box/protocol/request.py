@@ -10,6 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from s3box.protocol.errors import S3Error
+from s3box.protocol.names import validate_bucket_name, validate_key
+
 
 class RequestHead(Protocol):
     @property
@@ -39,3 +42,20 @@ class Head:
     query: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     header_list: list[tuple[str, str]] = field(default_factory=list)
+
+
+def bucket_of(req: RequestHead, *, validate: bool = False) -> str:
+    bucket = req.bucket
+    if bucket is None:
+        raise S3Error("InvalidBucketName")
+    if validate:
+        validate_bucket_name(bucket)
+    return bucket
+
+
+def key_of(req: RequestHead) -> str:
+    key = req.key
+    if key is None:
+        raise S3Error("InvalidArgument", "An object key is required.")
+    validate_key(key)
+    return key

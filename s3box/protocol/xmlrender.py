@@ -23,6 +23,12 @@ class Owner:
     display_name: str
 
 
+# The one owner of every bucket and object (s3box has one account).
+OWNER_ID = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
+OWNER_NAME = "s3box"
+OWNER = Owner(OWNER_ID, OWNER_NAME)
+
+
 # --- escaping ------------------------------------------------------------------
 
 # Characters that need rewriting in text content. '&', '<', '>' as entities;

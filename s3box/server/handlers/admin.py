@@ -10,8 +10,8 @@ rebuild.
 from __future__ import annotations
 
 from s3box.protocol.errors import S3Error
+from s3box.protocol.request import bucket_of
 from s3box.protocol.response import Response
-from s3box.server.handlers.common import bucket_of
 from s3box.server.http import RequestContext
 from s3box.server.metrics import CONTENT_TYPE
 from s3box.storage.errors import RebuildInProgress

@@ -34,13 +34,13 @@ from s3box.protocol.query import (
     max_keys_echo,
     parse_encoding_type,
 )
+from s3box.protocol.request import bucket_of
 from s3box.protocol.response import Response
+from s3box.protocol.xmlrender import OWNER
 from s3box.records import DeleteResult
 from s3box.server.handlers.common import (
     GRANT_HEADERS,
-    OWNER,
     XML_HEADERS,
-    bucket_of,
     check_canned_acl,
 )
 from s3box.server.http import RequestContext, parse_document

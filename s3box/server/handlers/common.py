@@ -8,16 +8,12 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from s3box.protocol.errors import S3Error
-from s3box.protocol.names import validate_bucket_name, validate_key, validate_storage_class
+from s3box.protocol.names import validate_storage_class
 from s3box.protocol.operations.tagging import check_tags
 from s3box.protocol.timefmt import http_date
-from s3box.protocol.xmlrender import Owner
 from s3box.records import ObjectFields, ObjectMeta
 from s3box.server.http import RequestContext
 
-OWNER_ID = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
-OWNER_NAME = "s3box"
-OWNER = Owner(OWNER_ID, OWNER_NAME)
 XML_HEADERS: tuple[tuple[str, str], ...] = (("content-type", "application/xml"),)
 
 REDIRECT_LOCATION = "x-amz-website-redirect-location"
@@ -43,23 +39,6 @@ RESPONSE_OVERRIDES = {
 }
 # S3 limits user-defined metadata to 2 KB (names + values, UTF-8).
 MAX_USER_METADATA = 2048
-
-
-def bucket_of(ctx: RequestContext, *, validate: bool = False) -> str:
-    bucket = ctx.bucket
-    if bucket is None:
-        raise S3Error("InvalidBucketName")
-    if validate:
-        validate_bucket_name(bucket)
-    return bucket
-
-
-def key_of(ctx: RequestContext) -> str:
-    key = ctx.key
-    if key is None:
-        raise S3Error("InvalidArgument", "An object key is required.")
-    validate_key(key)
-    return key
 
 
 def stored_content_encoding(value: str | None) -> str | None:

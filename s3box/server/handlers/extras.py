@@ -36,14 +36,12 @@ from s3box.protocol.query import (
     max_keys_echo,
     parse_encoding_type,
 )
+from s3box.protocol.request import bucket_of, key_of
 from s3box.protocol.response import Response
 from s3box.protocol.timefmt import http_date
+from s3box.protocol.xmlrender import OWNER, OWNER_ID
 from s3box.server.handlers.common import (
-    OWNER,
-    OWNER_ID,
     XML_HEADERS,
-    bucket_of,
-    key_of,
 )
 from s3box.server.http import RequestContext
 

@@ -32,13 +32,12 @@ from s3box.protocol.query import (
     parse_part_number,
 )
 from s3box.protocol.ranges import parse_copy_source_range
+from s3box.protocol.request import bucket_of, key_of
 from s3box.protocol.response import Response
+from s3box.protocol.xmlrender import OWNER
 from s3box.records import MAX_PART_NUMBER, ChecksumRecord, PartRecord, UploadInfo, unquote_etag
 from s3box.server.handlers.common import (
-    OWNER,
     XML_HEADERS,
-    bucket_of,
-    key_of,
     object_fields_from_headers,
     quote_etag,
     reject_customer_key,

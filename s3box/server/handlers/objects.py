@@ -26,15 +26,14 @@ from s3box.protocol.operations.acl import render_get_object_acl
 from s3box.protocol.operations.copy import render_copy_object
 from s3box.protocol.query import check_version_id, parse_part_number
 from s3box.protocol.ranges import content_range, parse_range
+from s3box.protocol.request import bucket_of, key_of
 from s3box.protocol.response import Response
+from s3box.protocol.xmlrender import OWNER
 from s3box.records import ChecksumRecord, ObjectFields, ObjectMeta, WriteCondition
 from s3box.server.handlers.common import (
-    OWNER,
     REDIRECT_LOCATION,
     RESPONSE_OVERRIDES,
     XML_HEADERS,
-    bucket_of,
-    key_of,
     object_fields_from_headers,
     object_headers,
     quote_etag,
