@@ -13,6 +13,11 @@ import hashlib
 
 from s3box.protocol.errors import S3Error
 from s3box.protocol.names import validate_bucket_name, validate_key
+from s3box.protocol.object_headers import (
+    GRANT_HEADERS,
+    XML_HEADERS,
+    check_canned_acl,
+)
 from s3box.protocol.operations.acl import render_get_bucket_acl
 from s3box.protocol.operations.buckets import (
     parse_create_bucket,
@@ -38,11 +43,6 @@ from s3box.protocol.request import bucket_of
 from s3box.protocol.response import Response
 from s3box.protocol.xmlrender import OWNER
 from s3box.records import DeleteResult
-from s3box.server.handlers.common import (
-    GRANT_HEADERS,
-    XML_HEADERS,
-    check_canned_acl,
-)
 from s3box.server.http import RequestContext, parse_document
 
 MAX_BUCKETS_LIMIT = 10_000  # S3's page size, and the most max-buckets may ask for

@@ -13,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from s3box.protocol.errors import S3Error
+from s3box.protocol.object_headers import (
+    XML_HEADERS,
+)
 from s3box.protocol.operations.acl import Grant, parse_put_bucket_acl, parse_put_object_acl
 from s3box.protocol.operations.buckets import (
     render_empty_configuration,
@@ -40,9 +43,6 @@ from s3box.protocol.request import bucket_of, key_of
 from s3box.protocol.response import Response
 from s3box.protocol.timefmt import http_date
 from s3box.protocol.xmlrender import OWNER, OWNER_ID
-from s3box.server.handlers.common import (
-    XML_HEADERS,
-)
 from s3box.server.http import RequestContext
 
 # Values of x-amz-object-attributes (GetObjectAttributes reference).

@@ -11,6 +11,12 @@ import base64
 
 from s3box.protocol import checksums
 from s3box.protocol.errors import S3Error
+from s3box.protocol.object_headers import (
+    XML_HEADERS,
+    object_fields_from_headers,
+    quote_etag,
+    reject_customer_key,
+)
 from s3box.protocol.operations.copy import render_upload_part_copy
 from s3box.protocol.operations.listing import (
     ListMultipartUploadsOutput,
@@ -36,12 +42,6 @@ from s3box.protocol.request import bucket_of, key_of
 from s3box.protocol.response import Response
 from s3box.protocol.xmlrender import OWNER
 from s3box.records import MAX_PART_NUMBER, ChecksumRecord, PartRecord, UploadInfo, unquote_etag
-from s3box.server.handlers.common import (
-    XML_HEADERS,
-    object_fields_from_headers,
-    quote_etag,
-    reject_customer_key,
-)
 from s3box.server.handlers.objects import (
     copy_source_checker,
     parse_copy_source,

@@ -22,15 +22,7 @@ from s3box.protocol.conditions import (
 from s3box.protocol.errors import S3Error
 from s3box.protocol.header_values import check_override_value
 from s3box.protocol.names import validate_bucket_name, validate_key
-from s3box.protocol.operations.acl import render_get_object_acl
-from s3box.protocol.operations.copy import render_copy_object
-from s3box.protocol.query import check_version_id, parse_part_number
-from s3box.protocol.ranges import content_range, parse_range
-from s3box.protocol.request import bucket_of, key_of
-from s3box.protocol.response import Response
-from s3box.protocol.xmlrender import OWNER
-from s3box.records import ChecksumRecord, ObjectFields, ObjectMeta, WriteCondition
-from s3box.server.handlers.common import (
+from s3box.protocol.object_headers import (
     REDIRECT_LOCATION,
     RESPONSE_OVERRIDES,
     XML_HEADERS,
@@ -39,6 +31,14 @@ from s3box.server.handlers.common import (
     quote_etag,
     reject_customer_key,
 )
+from s3box.protocol.operations.acl import render_get_object_acl
+from s3box.protocol.operations.copy import render_copy_object
+from s3box.protocol.query import check_version_id, parse_part_number
+from s3box.protocol.ranges import content_range, parse_range
+from s3box.protocol.request import bucket_of, key_of
+from s3box.protocol.response import Response
+from s3box.protocol.xmlrender import OWNER
+from s3box.records import ChecksumRecord, ObjectFields, ObjectMeta, WriteCondition
 from s3box.server.http import RequestContext
 from s3box.server.payload import Payload
 

@@ -1,7 +1,7 @@
-"""Helpers shared by the handlers: request values in, response headers out.
-
-Translation only; no file or SQLite access here.
-"""
+"""The object headers of S3 requests and responses, as pure rules over a
+RequestHead: what a write stores (content headers, user metadata, tags, storage
+class), what it refuses (grants, SSE, object lock, bad canned ACLs), and the
+headers GET and HEAD answer with."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from urllib.parse import parse_qsl
 from s3box.protocol.errors import S3Error
 from s3box.protocol.names import validate_storage_class
 from s3box.protocol.operations.tagging import check_tags
+from s3box.protocol.request import RequestHead
 from s3box.protocol.timefmt import http_date
 from s3box.records import ObjectFields, ObjectMeta
-from s3box.server.http import RequestContext
 
 XML_HEADERS: tuple[tuple[str, str], ...] = (("content-type", "application/xml"),)
 
@@ -72,9 +72,9 @@ CANNED_ACLS = frozenset(
 )
 
 
-def check_canned_acl(ctx: RequestContext) -> str | None:
+def check_canned_acl(req: RequestHead) -> str | None:
     """The x-amz-acl value, if any, after checking it names a canned ACL."""
-    value = ctx.headers.get("x-amz-acl")
+    value = req.headers.get("x-amz-acl")
     if value is None:
         return None
     if value.strip() not in CANNED_ACLS:
@@ -86,8 +86,8 @@ def check_canned_acl(ctx: RequestContext) -> str | None:
     return value.strip()
 
 
-def object_fields_from_headers(ctx: RequestContext) -> ObjectFields:
-    headers = ctx.headers
+def object_fields_from_headers(req: RequestHead) -> ObjectFields:
+    headers = req.headers
     fields = ObjectFields()
     content_type = headers.get("content-type")
     if content_type:
@@ -99,7 +99,7 @@ def object_fields_from_headers(ctx: RequestContext) -> ObjectFields:
         if value is not None:
             fields.headers[name] = value
     size = 0
-    for name, value in ctx.header_list:
+    for name, value in req.header_list:
         if name.startswith("x-amz-meta-"):
             meta_name = name[len("x-amz-meta-") :]
             fields.user_metadata[meta_name] = (
@@ -126,9 +126,9 @@ def object_fields_from_headers(ctx: RequestContext) -> ObjectFields:
     tagging = headers.get("x-amz-tagging")
     if tagging:
         fields.tags = parse_tagging_header(tagging)
-    check_canned_acl(ctx)
-    reject_acl_grants(ctx)
-    reject_unsupported_write_headers(ctx)
+    check_canned_acl(req)
+    reject_acl_grants(req)
+    reject_unsupported_write_headers(req)
     return fields
 
 
@@ -142,11 +142,11 @@ GRANT_HEADERS = (
 )
 
 
-def reject_acl_grants(ctx: RequestContext) -> None:
+def reject_acl_grants(req: RequestHead) -> None:
     """An object write with explicit grants: s3box buckets have ACLs disabled
     (BucketOwnerEnforced), and S3 refuses grants on such a bucket. Canned ACLs
     stay accepted and ignored (SPEC §7.3)."""
-    if any(name in ctx.headers for name in GRANT_HEADERS):
+    if any(name in req.headers for name in GRANT_HEADERS):
         raise S3Error("AccessControlListNotSupported", "The bucket does not allow ACLs")
 
 
@@ -174,22 +174,22 @@ _CUSTOMER_KEY_HEADERS = {
 }
 
 
-def reject_customer_key(ctx: RequestContext, prefix: str = "x-amz-") -> None:
+def reject_customer_key(req: RequestHead, prefix: str = "x-amz-") -> None:
     """SSE-C key headers (`x-amz-server-side-encryption-customer-*`, or with
     prefix `x-amz-copy-source-` those naming a copy source's key) on a request
     for an object s3box holds: none is stored with a customer key, so S3's
     answer for an object without one (400)."""
-    if any(h in ctx.headers for h in _CUSTOMER_KEY_HEADERS[prefix]):
+    if any(h in req.headers for h in _CUSTOMER_KEY_HEADERS[prefix]):
         raise S3Error(
             "InvalidRequest", "The encryption parameters are not applicable to this object."
         )
 
 
-def reject_unsupported_write_headers(ctx: RequestContext) -> None:
+def reject_unsupported_write_headers(req: RequestHead) -> None:
     """Server-side encryption and object lock are out of scope: say so with
     501 rather than store the object and pretend (SPEC §8)."""
     for name in UNSUPPORTED_WRITE_HEADERS:
-        if name in ctx.headers:
+        if name in req.headers:
             raise S3Error(
                 "NotImplemented",
                 f"The {name} header implies functionality that s3box does not implement.",
