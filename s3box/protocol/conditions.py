@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TypeGuard
 
 from s3box.protocol.errors import S3Error
+from s3box.protocol.request import RequestHead
 from s3box.protocol.timefmt import epoch_seconds, parse_http_date
 from s3box.records import WriteCondition, unquote_etag
 
@@ -179,3 +180,12 @@ def parse_write_conditions(if_match: str | None, if_none_match: str | None) -> W
         star, tag = parse_etag_condition(if_match)
         condition.if_match = "*" if star else tag
     return condition
+
+
+def write_condition(req: RequestHead) -> WriteCondition | None:
+    """If-None-Match: * and If-Match: <etag> on a write (conditional writes)."""
+    if_none_match = req.headers.get("if-none-match")
+    if_match = req.headers.get("if-match")
+    if if_none_match is None and if_match is None:
+        return None
+    return parse_write_conditions(if_match, if_none_match)

@@ -13,7 +13,6 @@ import logging
 import os
 import random
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,8 @@ from s3box.server import affinity
 from s3box.server.access_log import log_request
 from s3box.server.auth import authenticate, secret_lookup
 from s3box.server.bandwidth import BandwidthMeter
+from s3box.server.completions import CompletionCache
+from s3box.server.deps import HandlerDeps
 from s3box.server.handlers import admin, buckets, extras, multipart, objects
 from s3box.server.http import ClientDisconnected, Receive, RequestContext, Send
 from s3box.server.lifecycle import Lifecycle
@@ -88,7 +89,7 @@ class S3App:
         self.admin_handlers: dict[tuple[str, str], Handler] = {}
         # Results of recent CompleteMultipartUpload calls, so a retried
         # Complete answers like the first one did (S3 is idempotent here).
-        self.recent_completions: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self.completions = CompletionCache()
         self.started = False
         self.metrics = Metrics()
         self.bandwidth = BandwidthMeter()
@@ -98,6 +99,10 @@ class S3App:
         self._register()
 
     def _register(self) -> None:
+        """Each handler family is built with what it uses (HandlerDeps) and
+        names its operations; the route test checks none is missing."""
+        deps = HandlerDeps(engine=self.engine, region=self.region, completions=self.completions)
+        assert deps  # wave 2: each family class takes deps here
         for module in (buckets, objects, multipart, extras):
             self.handlers.update(module.HANDLERS)
         self.admin_handlers.update(admin.HANDLERS)

@@ -18,7 +18,6 @@ from s3box.protocol.object_headers import (
     XML_HEADERS,
     check_canned_acl,
 )
-from s3box.protocol.operations.acl import render_get_bucket_acl
 from s3box.protocol.operations.buckets import (
     parse_create_bucket,
     render_get_bucket_location,
@@ -174,12 +173,6 @@ async def get_bucket_location(ctx: RequestContext) -> Response:
     return Response(headers=list(XML_HEADERS), body=render_get_bucket_location(ctx.app.region))
 
 
-async def get_bucket_acl(ctx: RequestContext) -> Response:
-    bucket = bucket_of(ctx)
-    await ctx.app.engine.head_bucket(bucket)
-    return Response(headers=list(XML_HEADERS), body=render_get_bucket_acl(OWNER))
-
-
 async def list_objects(ctx: RequestContext) -> Response:
     bucket = bucket_of(ctx)
     prefix = ctx.query.get("prefix", "")
@@ -309,7 +302,6 @@ HANDLERS = {
     "head_bucket": head_bucket,
     "delete_bucket": delete_bucket,
     "get_bucket_location": get_bucket_location,
-    "get_bucket_acl": get_bucket_acl,
     "list_objects": list_objects,
     "list_objects_v2": list_objects_v2,
     "delete_objects": delete_objects,

@@ -16,7 +16,13 @@ from s3box.protocol.errors import S3Error
 from s3box.protocol.object_headers import (
     XML_HEADERS,
 )
-from s3box.protocol.operations.acl import Grant, parse_put_bucket_acl, parse_put_object_acl
+from s3box.protocol.operations.acl import (
+    Grant,
+    parse_put_bucket_acl,
+    parse_put_object_acl,
+    render_get_bucket_acl,
+    render_get_object_acl,
+)
 from s3box.protocol.operations.buckets import (
     render_empty_configuration,
     render_get_bucket_versioning,
@@ -372,7 +378,23 @@ async def restore_object(ctx: RequestContext) -> Response:
     )
 
 
+async def get_bucket_acl(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    await ctx.app.engine.head_bucket(bucket)
+    return Response(headers=list(XML_HEADERS), body=render_get_bucket_acl(OWNER))
+
+
+async def get_object_acl(ctx: RequestContext) -> Response:
+    bucket = bucket_of(ctx)
+    key = key_of(ctx)
+    check_version_id(ctx.query.get("versionId"))
+    await ctx.app.engine.head_object(bucket, key)
+    return Response(headers=list(XML_HEADERS), body=render_get_object_acl(OWNER))
+
+
 HANDLERS = {
+    "get_bucket_acl": get_bucket_acl,
+    "get_object_acl": get_object_acl,
     "get_object_tagging": get_object_tagging,
     "put_object_tagging": put_object_tagging,
     "delete_object_tagging": delete_object_tagging,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 
 from s3box.protocol import checksums
+from s3box.protocol.conditions import write_condition
 from s3box.protocol.errors import S3Error
 from s3box.protocol.object_headers import (
     XML_HEADERS,
@@ -17,7 +18,11 @@ from s3box.protocol.object_headers import (
     quote_etag,
     reject_customer_key,
 )
-from s3box.protocol.operations.copy import render_upload_part_copy
+from s3box.protocol.operations.copy import (
+    copy_source_checker,
+    parse_copy_source,
+    render_upload_part_copy,
+)
 from s3box.protocol.operations.listing import (
     ListMultipartUploadsOutput,
     render_list_multipart_uploads,
@@ -41,12 +46,7 @@ from s3box.protocol.ranges import parse_copy_source_range
 from s3box.protocol.request import bucket_of, key_of
 from s3box.protocol.response import Response
 from s3box.protocol.xmlrender import OWNER
-from s3box.records import MAX_PART_NUMBER, ChecksumRecord, PartRecord, UploadInfo, unquote_etag
-from s3box.server.handlers.objects import (
-    copy_source_checker,
-    parse_copy_source,
-    write_condition,
-)
+from s3box.records import MAX_PART_NUMBER, ChecksumRecord, PartRecord, UploadInfo
 from s3box.server.http import RequestContext, parse_document
 from s3box.server.payload import Payload
 from s3box.storage.errors import StorageError
@@ -299,7 +299,7 @@ async def complete_multipart_upload(ctx: RequestContext) -> Response:
     try:
         info, parts = await engine.list_parts(bucket, key, upload_id)
     except StorageError as err:
-        replay = _replay_completion(ctx, bucket, key, upload_id, requested)
+        replay = ctx.app.completions.replay(bucket, key, upload_id, requested)
         if err.code == "NoSuchUpload" and replay is not None:
             return replay
         raise
@@ -316,7 +316,7 @@ async def complete_multipart_upload(ctx: RequestContext) -> Response:
             bucket, key, upload_id, requested, condition, checksum=record
         )
     except StorageError as err:
-        replay = _replay_completion(ctx, bucket, key, upload_id, requested)
+        replay = ctx.app.completions.replay(bucket, key, upload_id, requested)
         if err.code == "NoSuchUpload" and replay is not None:
             return replay  # a racing Complete of the same parts won
         raise
@@ -331,48 +331,8 @@ async def complete_multipart_upload(ctx: RequestContext) -> Response:
         record.type if record and info.fields.checksum else None,
     )
     response = Response(headers=list(XML_HEADERS), body=body_xml)
-    _remember_completion(ctx, bucket, key, upload_id, requested, response)
+    ctx.app.completions.remember(bucket, key, upload_id, requested, response)
     return response
-
-
-# How many completed uploads are remembered for retried Completes.
-RECENT_COMPLETIONS = 1000
-
-
-def _remember_completion(
-    ctx: RequestContext,
-    bucket: str,
-    key: str,
-    upload_id: str,
-    requested: list[tuple[int, str]],
-    response: Response,
-) -> None:
-    recent = ctx.app.recent_completions
-    recent[(bucket, upload_id)] = (key, _normalized(requested), response)
-    while len(recent) > RECENT_COMPLETIONS:
-        recent.popitem(last=False)
-
-
-def _replay_completion(
-    ctx: RequestContext,
-    bucket: str,
-    key: str,
-    upload_id: str,
-    requested: list[tuple[int, str]],
-) -> Response | None:
-    """S3 answers a Complete retried after success (same key and parts) with
-    the original result instead of NoSuchUpload (clients retry on timeouts)."""
-    entry = ctx.app.recent_completions.get((bucket, upload_id))
-    if entry is None:
-        return None
-    done_key, done_parts, response = entry
-    if done_key != key or done_parts != _normalized(requested):
-        return None
-    return Response(headers=list(response.headers), body=response.body)
-
-
-def _normalized(parts: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    return [(n, unquote_etag(etag).lower()) for n, etag in parts]
 
 
 def _verify_full_object_checksum(ctx: RequestContext, record: ChecksumRecord | None) -> None:

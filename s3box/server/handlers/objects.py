@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable
-from urllib.parse import unquote
 
 from s3box.protocol import checksums
 from s3box.protocol.conditions import (
-    evaluate_copy_source_conditions,
     evaluate_read_conditions,
     parse_etag_condition,
-    parse_write_conditions,
+    write_condition,
 )
 from s3box.protocol.errors import S3Error
 from s3box.protocol.header_values import check_override_value
-from s3box.protocol.names import validate_bucket_name, validate_key
 from s3box.protocol.object_headers import (
     REDIRECT_LOCATION,
     RESPONSE_OVERRIDES,
@@ -31,25 +27,18 @@ from s3box.protocol.object_headers import (
     quote_etag,
     reject_customer_key,
 )
-from s3box.protocol.operations.acl import render_get_object_acl
-from s3box.protocol.operations.copy import render_copy_object
+from s3box.protocol.operations.copy import (
+    copy_source_checker,
+    parse_copy_source,
+    render_copy_object,
+)
 from s3box.protocol.query import check_version_id, parse_part_number
 from s3box.protocol.ranges import content_range, parse_range
 from s3box.protocol.request import bucket_of, key_of
 from s3box.protocol.response import Response
-from s3box.protocol.xmlrender import OWNER
-from s3box.records import ChecksumRecord, ObjectFields, ObjectMeta, WriteCondition
+from s3box.records import ChecksumRecord, ObjectFields, ObjectMeta
 from s3box.server.http import RequestContext
 from s3box.server.payload import Payload
-
-
-def write_condition(ctx: RequestContext) -> WriteCondition | None:
-    """If-None-Match: * and If-Match: <etag> on a write (conditional writes)."""
-    if_none_match = ctx.headers.get("if-none-match")
-    if_match = ctx.headers.get("if-match")
-    if if_none_match is None and if_match is None:
-        return None
-    return parse_write_conditions(if_match, if_none_match)
 
 
 def checksum_headers(meta: ObjectMeta) -> list[tuple[str, str]]:
@@ -231,46 +220,6 @@ async def delete_object(ctx: RequestContext) -> Response:
     return Response(status=204)
 
 
-def parse_copy_source(value: str) -> tuple[str, str]:
-    """x-amz-copy-source: "[/]bucket/key[?versionId=...]", URL-encoded."""
-    source, _, query = value.partition("?")
-    if query:
-        for part in query.split("&"):
-            name, _, version = part.partition("=")
-            if name == "versionId":
-                check_version_id(version or None, "x-amz-copy-source", value)
-    decoded = unquote(source)
-    if decoded.startswith("/"):
-        decoded = decoded[1:]
-    bucket, sep, key = decoded.partition("/")
-    if not bucket or not sep or not key:
-        raise S3Error(
-            "InvalidArgument",
-            "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
-            extra={"ArgumentName": "x-amz-copy-source", "ArgumentValue": value},
-        )
-    validate_bucket_name(bucket)
-    validate_key(key)
-    return bucket, key
-
-
-def copy_source_checker(ctx: RequestContext) -> Callable[[ObjectMeta], None]:
-    h = ctx.headers
-
-    def check(meta: ObjectMeta) -> None:
-        reject_customer_key(ctx, "x-amz-copy-source-")
-        evaluate_copy_source_conditions(
-            h.get("x-amz-copy-source-if-match"),
-            h.get("x-amz-copy-source-if-none-match"),
-            h.get("x-amz-copy-source-if-modified-since"),
-            h.get("x-amz-copy-source-if-unmodified-since"),
-            meta.etag,
-            meta.last_modified,
-        )
-
-    return check
-
-
 def _directive(ctx: RequestContext, name: str) -> str:
     """x-amz-metadata-directive / x-amz-tagging-directive: COPY (default) or
     REPLACE, else InvalidArgument."""
@@ -402,19 +351,10 @@ async def copy_object(ctx: RequestContext) -> Response:
     return Response(headers=list(XML_HEADERS), body=body)
 
 
-async def get_object_acl(ctx: RequestContext) -> Response:
-    bucket = bucket_of(ctx)
-    key = key_of(ctx)
-    check_version_id(ctx.query.get("versionId"))
-    await ctx.app.engine.head_object(bucket, key)
-    return Response(headers=list(XML_HEADERS), body=render_get_object_acl(OWNER))
-
-
 HANDLERS = {
     "put_object": put_object,
     "get_object": get_object,
     "head_object": head_object,
     "delete_object": delete_object,
     "copy_object": copy_object,
-    "get_object_acl": get_object_acl,
 }
