@@ -27,7 +27,7 @@ from s3box.protocol.response import Response
 from s3box.protocol.routing import ADMIN_PREFIX, route, split_path
 from s3box.server import affinity
 from s3box.server.access_log import log_request
-from s3box.server.auth import authenticate, secret_lookup
+from s3box.server.auth import Authenticator, secret_lookup
 from s3box.server.bandwidth import BandwidthMeter
 from s3box.server.completions import CompletionCache
 from s3box.server.deps import HandlerDeps
@@ -79,9 +79,11 @@ class S3App:
             ),
             bulk_initializer=affinity.unpin,
         )
-        # Config is frozen: the access key -> secret table is built once.
-        self.secret_lookup = secret_lookup(config.auth.credentials)
         self.region = config.region
+        # Config is frozen: the access key -> secret table is built once.
+        self.authenticator = Authenticator(
+            secret_lookup(config.auth.credentials), config.auth.public_hostname, self.region
+        )
         self.body_timeouts = BodyTimeouts(
             config.limits.body_idle_timeout_secs, config.limits.body_min_rate
         )
@@ -238,7 +240,7 @@ class S3App:
             # S3 authenticates before it answers what is asked: an unsigned
             # request gets 403, never a 405/501 that reveals what exists. (The
             # operation is known by then: auth decides how bodies are hashed.)
-            authenticate(ctx)
+            self.authenticator.authenticate(ctx)
         if routing_error is not None:
             raise routing_error
         handler = self.handlers.get(ctx.operation)

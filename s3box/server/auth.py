@@ -14,6 +14,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from s3box.config import AccessKey
@@ -37,41 +38,51 @@ def needs_signature(ctx: RequestContext) -> bool:
     return ctx.method != "OPTIONS" and not ctx.raw_path.startswith(ADMIN_PREFIX)
 
 
-def authenticate(ctx: RequestContext) -> None:
-    """Verify the request's signature (SigV4 or SigV2, header or presigned) and record it on
-    ctx: ctx.auth drives payload verification, ctx.access_key the request log."""
-    if not needs_signature(ctx):
-        return
-    auth_cfg = ctx.app.config.auth
-    lookup = ctx.app.secret_lookup
-    try:
-        result = verify_request(
-            ctx.method,
-            ctx.raw_path,
-            ctx.raw_query,
-            ctx.header_list,
-            lookup,
-            time.time(),
-            auth_cfg.public_hostname,
-            ctx.headers if ctx.unique_headers else None,
-            region=ctx.app.region,
-        )
-    except S3Error as err:
-        # Only the region check puts a <Region> in its error (sigv4_parse.check_region).
-        if "Region" in err.extra and _names_a_bucket_only(ctx):
-            err.headers["x-amz-bucket-region"] = ctx.app.region
-        raise
-    except Exception as exc:
-        # The verifier promises S3Errors only; if it ever breaks that promise, refuse
-        # (fail closed) and log the kind of failure, never its message: it could
-        # quote request material.
-        log.error("signature verification failed unexpectedly: %s", type(exc).__name__)
-        raise S3Error("AccessDenied") from None
-    ctx.auth = result
-    ctx.access_key = result.access_key
-    expected = result.expected_sha256
-    if expected is not None and has_body(ctx.headers) and ctx.operation not in PAYLOAD_OPERATIONS:
-        ctx.receive = _verifying_receive(ctx.receive, expected)
+@dataclass(frozen=True, slots=True)
+class Authenticator:
+    """What verifying a request needs from the configuration, built once."""
+
+    secrets: Callable[[str], str | None]  # access key -> secret key
+    public_hostname: str | None
+    region: str
+
+    def authenticate(self, ctx: RequestContext) -> None:
+        """Verify the request's signature (SigV4 or SigV2, header or presigned) and record
+        it on ctx: ctx.auth drives payload verification, ctx.access_key the request log."""
+        if not needs_signature(ctx):
+            return
+        try:
+            result = verify_request(
+                ctx.method,
+                ctx.raw_path,
+                ctx.raw_query,
+                ctx.header_list,
+                self.secrets,
+                time.time(),
+                self.public_hostname,
+                ctx.headers if ctx.unique_headers else None,
+                region=self.region,
+            )
+        except S3Error as err:
+            # Only the region check puts a <Region> in its error (sigv4_parse.check_region).
+            if "Region" in err.extra and _names_a_bucket_only(ctx):
+                err.headers["x-amz-bucket-region"] = self.region
+            raise
+        except Exception as exc:
+            # The verifier promises S3Errors only; if it ever breaks that promise, refuse
+            # (fail closed) and log the kind of failure, never its message: it could
+            # quote request material.
+            log.error("signature verification failed unexpectedly: %s", type(exc).__name__)
+            raise S3Error("AccessDenied") from None
+        ctx.auth = result
+        ctx.access_key = result.access_key
+        expected = result.expected_sha256
+        if (
+            expected is not None
+            and has_body(ctx.headers)
+            and ctx.operation not in PAYLOAD_OPERATIONS
+        ):
+            ctx.receive = _verifying_receive(ctx.receive, expected)
 
 
 def _names_a_bucket_only(ctx: RequestContext) -> bool:
