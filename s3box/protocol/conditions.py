@@ -76,31 +76,12 @@ def evaluate_read_conditions(
     one-second precision (HTTP dates carry no fraction). Pass `now` to have
     an If-Modified-Since in the future ignored, as RFC 7232 section 3.3 asks.
     """
-    modified = epoch_seconds(last_modified)
-
-    # GetObject, If-Unmodified-Since: "If both of the If-Match and
-    # If-Unmodified-Since headers are present ... If-Match condition evaluates
-    # to true, and If-Unmodified-Since condition evaluates to false; then, S3
-    # returns 200 OK". So a present If-Match decides alone (RFC 7232 6, step 1-2).
-    if _present(if_match):
-        if not etag_matches(if_match, etag):
-            raise _precondition_failed("If-Match")
-    else:
-        unmodified_since = _date(if_unmodified_since, None)
-        if unmodified_since is not None and modified > unmodified_since:
-            raise _precondition_failed("If-Unmodified-Since")
-
-    # GetObject, If-None-Match: "If-None-Match condition evaluates to false,
-    # and If-Modified-Since condition evaluates to true; then, S3 returns 304".
-    # A present If-None-Match decides alone; If-Modified-Since is ignored
-    # (RFC 7232 section 3.3: "A recipient MUST ignore If-Modified-Since if the
-    # request contains an If-None-Match header field").
-    if _present(if_none_match):
-        return 304 if etag_matches(if_none_match, etag) else None
-    modified_since = _date(if_modified_since, now)
-    if modified_since is not None and modified <= modified_since:
-        return 304
-    return None
+    failed = _failed_condition(
+        if_match, if_none_match, if_modified_since, if_unmodified_since, etag, last_modified, now
+    )
+    if failed in ("If-Match", "If-Unmodified-Since"):
+        raise _precondition_failed(failed)
+    return 304 if failed is not None else None
 
 
 def evaluate_copy_source_conditions(
@@ -122,22 +103,49 @@ def evaluate_copy_source_conditions(
     if-modified-since true -> "Amazon S3 returns the 412 Precondition Failed".
     Same pairing as for reads: a present ETag condition decides alone.
     """
+    failed = _failed_condition(
+        if_match, if_none_match, if_modified_since, if_unmodified_since, etag, last_modified, now
+    )
+    if failed is not None:
+        raise _precondition_failed("x-amz-copy-source-" + failed)
+
+
+def _failed_condition(
+    if_match: str | None,
+    if_none_match: str | None,
+    if_modified_since: str | None,
+    if_unmodified_since: str | None,
+    etag: str,
+    last_modified: float,
+    now: float | None,
+) -> str | None:
+    """The one precedence of reads and copy sources: the name of the first
+    condition that fails, or None when all hold.
+
+    GetObject, If-Unmodified-Since: "If both of the If-Match and
+    If-Unmodified-Since headers are present ... If-Match condition evaluates
+    to true, and If-Unmodified-Since condition evaluates to false; then, S3
+    returns 200 OK". So a present If-Match decides alone (RFC 7232 6, step 1-2).
+    GetObject, If-None-Match: "If-None-Match condition evaluates to false,
+    and If-Modified-Since condition evaluates to true; then, S3 returns 304".
+    A present If-None-Match decides alone; If-Modified-Since is ignored
+    (RFC 7232 section 3.3: "A recipient MUST ignore If-Modified-Since if the
+    request contains an If-None-Match header field").
+    """
     modified = epoch_seconds(last_modified)
     if _present(if_match):
         if not etag_matches(if_match, etag):
-            raise _precondition_failed("x-amz-copy-source-If-Match")
+            return "If-Match"
     else:
         unmodified_since = _date(if_unmodified_since, None)
         if unmodified_since is not None and modified > unmodified_since:
-            raise _precondition_failed("x-amz-copy-source-If-Unmodified-Since")
-
+            return "If-Unmodified-Since"
     if _present(if_none_match):
-        if etag_matches(if_none_match, etag):
-            raise _precondition_failed("x-amz-copy-source-If-None-Match")
-        return
+        return "If-None-Match" if etag_matches(if_none_match, etag) else None
     modified_since = _date(if_modified_since, now)
     if modified_since is not None and modified <= modified_since:
-        raise _precondition_failed("x-amz-copy-source-If-Modified-Since")
+        return "If-Modified-Since"
+    return None
 
 
 def parse_etag_condition(value: str) -> tuple[bool, str | None]:
