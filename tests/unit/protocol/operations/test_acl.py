@@ -7,18 +7,15 @@ import pytest
 from s3box.protocol.errors import S3Error
 from s3box.protocol.operations.acl import (
     Grant,
-    parse_put_bucket_acl,
-    parse_put_object_acl,
-    render_get_bucket_acl,
-    render_get_object_acl,
+    parse_access_control_policy,
+    render_access_control_policy,
 )
 from s3box.protocol.xmlrender import Owner
 from tests.unit.protocol.operations.xmltest import NS, parse, q
 
 
-@pytest.mark.parametrize("render", [render_get_bucket_acl, render_get_object_acl])
-def test_acl_grants_owner_full_control(render):
-    root = parse(render(Owner("id", "nm")))
+def test_acl_grants_owner_full_control():
+    root = parse(render_access_control_policy(Owner("id", "nm")))
     grant = root.find(q("AccessControlList/Grant"), NS)
     assert grant is not None
     grantee = grant.find(q("Grantee"), NS)
@@ -47,9 +44,8 @@ ACP = b"""<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
 </AccessControlPolicy>"""
 
 
-@pytest.mark.parametrize("parse_acl", [parse_put_bucket_acl, parse_put_object_acl])
-def test_parse_put_acl_reads_owner_and_typed_grants(parse_acl) -> None:
-    owner, grants = parse_acl(ACP)
+def test_parse_put_acl_reads_owner_and_typed_grants() -> None:
+    owner, grants = parse_access_control_policy(ACP)
     assert owner == "owner-id"
     assert grants == [
         Grant("CanonicalUser", "owner-id", "FULL_CONTROL"),
@@ -67,8 +63,7 @@ def test_parse_put_acl_reads_owner_and_typed_grants(parse_acl) -> None:
         b"not xml",
     ],
 )
-@pytest.mark.parametrize("parse_acl", [parse_put_bucket_acl, parse_put_object_acl])
-def test_parse_put_acl_malformed_is_malformed_xml(parse_acl, body: bytes) -> None:
+def test_parse_put_acl_malformed_is_malformed_xml(body: bytes) -> None:
     with pytest.raises(S3Error) as exc:
-        parse_acl(body)
+        parse_access_control_policy(body)
     assert exc.value.code == "MalformedXML"

@@ -17,9 +17,9 @@ from s3box.protocol.operations.listing import (
     ListObjectsV2Output,
     ListObjectVersionsOutput,
     render_list_multipart_uploads,
-    render_list_object_versions,
     render_list_objects,
     render_list_objects_v2,
+    render_list_versions_result,
 )
 from s3box.protocol.xmlrender import S3_NS
 from s3box.records import ChecksumRecord, ListEntry, ObjectFields, UploadInfo
@@ -329,7 +329,7 @@ def _entry(key: str) -> ListEntry:
 
 
 def test_list_object_versions_shows_null_latest_versions() -> None:
-    body = render_list_object_versions(
+    body = render_list_versions_result(
         ListObjectVersionsOutput(
             bucket="b",
             prefix="",
@@ -368,7 +368,7 @@ def test_list_object_versions_names_each_version_checksum() -> None:
         checksum_algorithm="CRC32",
         checksum_type="COMPOSITE",
     )
-    body = render_list_object_versions(
+    body = render_list_versions_result(
         ListObjectVersionsOutput(
             bucket="b",
             prefix="",
@@ -392,7 +392,7 @@ def test_list_object_versions_names_each_version_checksum() -> None:
 
 
 def test_list_object_versions_url_encodes_and_omits_next_markers_when_complete() -> None:
-    body = render_list_object_versions(
+    body = render_list_versions_result(
         ListObjectVersionsOutput(
             bucket="b",
             prefix="a b/",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from s3box.protocol.operations.objects import (
     ObjectAttributes,
     object_attributes,
-    render_get_object_attributes,
+    render_object_attributes,
 )
 from s3box.records import ChecksumRecord, ObjectFields, ObjectMeta, PartRecord
 from tests.unit.protocol.operations.xmltest import NS_PREFIX, root_of, text_at
@@ -25,7 +25,7 @@ def test_object_attributes_renders_every_requested_field() -> None:
         parts_truncated=True,
         parts=[(1, 5, {"SHA256": "cDE="})],
     )
-    root = root_of(render_get_object_attributes(attrs))
+    root = root_of(render_object_attributes(attrs))
     assert root.tag == NS_PREFIX + "GetObjectAttributesResponse"
     assert text_at(root, "ETag") == "abc-2"  # unquoted, unlike other bodies
     assert text_at(root, "Checksum/ChecksumSHA256") == "c2hh-2"
@@ -42,7 +42,7 @@ def test_object_attributes_renders_every_requested_field() -> None:
 
 
 def test_object_attributes_leave_out_what_was_not_asked() -> None:
-    root = root_of(render_get_object_attributes(ObjectAttributes(object_size=0)))
+    root = root_of(render_object_attributes(ObjectAttributes(object_size=0)))
     assert [child.tag for child in root] == [NS_PREFIX + "ObjectSize"]
     assert text_at(root, "ObjectSize") == "0"
 
