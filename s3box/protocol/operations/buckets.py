@@ -1,5 +1,6 @@
-"""Service and bucket documents: ListBuckets, the CreateBucket body,
-GetBucketLocation, GetBucketVersioning and the empty bucket configurations.
+"""Service and bucket documents: ListBuckets, the CreateBucket body and
+GetBucketLocation (GetBucketVersioning and the empty bucket configurations
+are in unconfigured.py).
 
 Pure rendering and parsing; the bucket's existence is the caller's check.
 """
@@ -56,18 +57,3 @@ def render_get_bucket_location(region: str) -> bytes:
     if region in ("", "us-east-1"):
         return f'{PROLOGUE}<LocationConstraint xmlns="{S3_NS}"/>'.encode()
     return document("LocationConstraint", escape(region))
-
-
-def render_get_bucket_versioning() -> bytes:
-    """GetBucketVersioning of a bucket that was never versioned: no Status."""
-    return f'{PROLOGUE}<VersioningConfiguration xmlns="{S3_NS}"/>'.encode()
-
-
-def render_empty_configuration(root: str, inner: str = "") -> bytes:
-    """The 200 answer S3 gives for a bucket configuration that was never set and
-    reads as an empty document (GetBucketLogging, GetBucketNotification,
-    GetBucketAccelerate), or with its fixed default inside (`inner`:
-    GetBucketRequestPayment's Payer, GetBucketOwnershipControls' rule)."""
-    if inner:
-        return f'{PROLOGUE}<{root} xmlns="{S3_NS}">{inner}</{root}>'.encode()
-    return f'{PROLOGUE}<{root} xmlns="{S3_NS}"/>'.encode()

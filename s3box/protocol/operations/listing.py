@@ -11,9 +11,28 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from s3box.protocol.errors import S3Error
+from s3box.protocol.query import (
+    MAX_PAGE_SIZE,
+    check_version_id,
+    int_query_param,
+    max_keys_echo,
+    parse_encoding_type,
+)
+from s3box.protocol.request import RequestHead, bucket_of
+from s3box.protocol.response import Response, xml_response
 from s3box.protocol.timefmt import iso8601_ms
-from s3box.protocol.xmlrender import Owner, bool_text, document, el, encoder, escape, owner_el
-from s3box.records import ListEntry, UploadInfo
+from s3box.protocol.xmlrender import (
+    OWNER,
+    Owner,
+    bool_text,
+    document,
+    el,
+    encoder,
+    escape,
+    owner_el,
+)
+from s3box.records import ListEntry, ListPage, UploadInfo
 
 
 def _checksum(e: ListEntry) -> str:
@@ -157,7 +176,7 @@ class ListObjectVersionsOutput:
     owner: Owner
 
 
-def render_list_object_versions(out: ListObjectVersionsOutput) -> bytes:
+def render_list_versions_result(out: ListObjectVersionsOutput) -> bytes:
     """ListVersionsResult of an unversioned bucket: every current object is
     its only version, VersionId "null" and IsLatest true (ListObjectVersions
     reference; S3 shows objects written before versioning that way).
@@ -192,6 +211,71 @@ def render_list_object_versions(out: ListObjectVersionsOutput) -> bytes:
     )
     parts.append(_common_prefixes(out.common_prefixes, enc))
     return document("ListVersionsResult", "".join(parts))
+
+
+@dataclass(frozen=True, slots=True)
+class ListObjectVersionsInput:
+    bucket: str
+    prefix: str
+    delimiter: str
+    key_marker: str
+    version_id_marker: str
+    encoding_type: str | None
+    max_keys: int  # what one page holds (capped)
+    max_keys_echo: int  # what MaxKeys shows (as asked)
+
+
+def parse_list_object_versions(req: RequestHead) -> ListObjectVersionsInput:
+    """key-marker lists keys after it; version-id-marker needs a key-marker
+    and may only be "null" (the only version), else InvalidArgument."""
+    bucket = bucket_of(req)
+    q = req.query
+    key_marker = q.get("key-marker", "")
+    version_id_marker = q.get("version-id-marker", "")
+    encoding_type = parse_encoding_type(q)
+    if version_id_marker and not key_marker:
+        raise S3Error(
+            "InvalidArgument",
+            "A version-id marker cannot be specified without a key marker.",
+            extra={"ArgumentName": "version-id-marker", "ArgumentValue": version_id_marker},
+        )
+    check_version_id(version_id_marker or None, "version-id-marker")
+    max_keys = int_query_param(q, "max-keys", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+    return ListObjectVersionsInput(
+        bucket=bucket,
+        prefix=q.get("prefix", ""),
+        delimiter=q.get("delimiter", ""),
+        key_marker=key_marker,
+        version_id_marker=version_id_marker,
+        encoding_type=encoding_type,
+        max_keys=max_keys,
+        max_keys_echo=max_keys_echo(q),
+    )
+
+
+def render_list_object_versions(inp: ListObjectVersionsInput, page: ListPage) -> Response:
+    """ListVersionsResult of one page of an unversioned bucket: each current
+    object once, VersionId "null" (render_list_versions_result)."""
+    next_key = page.next_marker if page.is_truncated else None
+    # A page ending on a version continues after that version ("null"); one
+    # ending on a common prefix continues after the prefix alone.
+    last_is_version = bool(page.entries) and next_key == page.entries[-1].key
+    out = ListObjectVersionsOutput(
+        bucket=inp.bucket,
+        prefix=inp.prefix,
+        key_marker=inp.key_marker,
+        version_id_marker=inp.version_id_marker,
+        next_key_marker=next_key,
+        next_version_id_marker="null" if last_is_version else None,
+        max_keys=inp.max_keys_echo,
+        delimiter=inp.delimiter or None,
+        encoding_type=inp.encoding_type,
+        entries=page.entries,
+        common_prefixes=page.common_prefixes,
+        is_truncated=page.is_truncated,
+        owner=OWNER,
+    )
+    return xml_response(render_list_versions_result(out))
 
 
 @dataclass(slots=True)

@@ -1,4 +1,5 @@
-"""Object documents: GetObjectAttributes.
+"""Object documents: GetObjectAttributes (its typed input, the headers it
+reads, and its response).
 
 Pure: an object's stored record and the attributes asked for in, the
 response document out; reading the object is the caller's.
@@ -9,8 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from s3box.protocol.errors import S3Error
 from s3box.protocol.operations.multipart import page_parts
-from s3box.protocol.query import MAX_PAGE_SIZE
+from s3box.protocol.query import MAX_PAGE_SIZE, check_version_id
+from s3box.protocol.request import RequestHead, bucket_of, key_of
+from s3box.protocol.response import Response, xml_response
+from s3box.protocol.timefmt import http_date
 from s3box.protocol.xmlrender import bool_text, checksums_el, document, el
 from s3box.records import ObjectMeta
 
@@ -67,7 +72,7 @@ def object_attributes(
     return attrs
 
 
-def render_get_object_attributes(attrs: ObjectAttributes) -> bytes:
+def render_object_attributes(attrs: ObjectAttributes) -> bytes:
     """GetObjectAttributesResponse. ETag is unquoted here, unlike every other
     body (GetObjectAttributes reference example); ObjectParts/PartsCount is
     the total, Part elements only the requested page."""
@@ -97,3 +102,69 @@ def render_get_object_attributes(attrs: ObjectAttributes) -> bytes:
     if attrs.object_size is not None:
         body.append(f"<ObjectSize>{attrs.object_size}</ObjectSize>")
     return document("GetObjectAttributesResponse", "".join(body))
+
+
+# Values of x-amz-object-attributes (GetObjectAttributes reference).
+OBJECT_ATTRIBUTES = frozenset({"ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"})
+
+
+def _requested_attributes(req: RequestHead) -> frozenset[str]:
+    raw = req.headers.get("x-amz-object-attributes", "")
+    names = frozenset(n.strip() for n in raw.split(",") if n.strip())
+    if not names:
+        raise S3Error(
+            "InvalidRequest",
+            "The x-amz-object-attributes header specifying the attributes to be retrieved "
+            "is either missing or empty",
+        )
+    unknown = sorted(names - OBJECT_ATTRIBUTES)
+    if unknown:
+        raise S3Error(
+            "InvalidArgument",
+            "Invalid attribute name specified.",
+            extra={"ArgumentName": "x-amz-object-attributes", "ArgumentValue": unknown[0]},
+        )
+    return names
+
+
+def _header_int(req: RequestHead, name: str, default: int) -> int:
+    raw = req.headers.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip()
+    if not value.isdigit():
+        raise S3Error(
+            "InvalidArgument",
+            f"Provided {name} not an integer or within integer range",
+            extra={"ArgumentName": name, "ArgumentValue": raw},
+        )
+    return int(value)
+
+
+@dataclass(frozen=True, slots=True)
+class GetObjectAttributesInput:
+    bucket: str
+    key: str
+    attributes: frozenset[str]  # from x-amz-object-attributes
+    max_parts: int  # x-amz-max-parts, capped at MAX_PAGE_SIZE
+    part_number_marker: int  # x-amz-part-number-marker
+
+
+def parse_get_object_attributes(req: RequestHead) -> GetObjectAttributesInput:
+    """The object, then x-amz-object-attributes (InvalidRequest when missing
+    or empty, InvalidArgument for an unknown name), x-amz-max-parts and
+    x-amz-part-number-marker (InvalidArgument unless digits)."""
+    bucket, key = bucket_of(req), key_of(req)
+    check_version_id(req.query.get("versionId"))
+    names = _requested_attributes(req)
+    max_parts = min(_header_int(req, "x-amz-max-parts", MAX_PAGE_SIZE), MAX_PAGE_SIZE)
+    marker = _header_int(req, "x-amz-part-number-marker", 0)
+    return GetObjectAttributesInput(bucket, key, names, max_parts, marker)
+
+
+def render_get_object_attributes(inp: GetObjectAttributesInput, meta: ObjectMeta) -> Response:
+    """The attributes asked for, with the object's Last-Modified header."""
+    attrs = object_attributes(meta, set(inp.attributes), inp.max_parts, inp.part_number_marker)
+    response = xml_response(render_object_attributes(attrs))
+    response.headers.append(("last-modified", http_date(meta.last_modified)))
+    return response

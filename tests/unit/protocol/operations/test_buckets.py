@@ -1,5 +1,4 @@
-"""ListBuckets, the CreateBucket body, GetBucketLocation, GetBucketVersioning
-and the empty bucket configurations."""
+"""ListBuckets, the CreateBucket body and GetBucketLocation."""
 
 from __future__ import annotations
 
@@ -7,9 +6,7 @@ import pytest
 
 from s3box.protocol.operations.buckets import (
     parse_create_bucket,
-    render_empty_configuration,
     render_get_bucket_location,
-    render_get_bucket_versioning,
     render_list_buckets,
 )
 from s3box.protocol.xmlrender import S3_NS, Owner
@@ -64,22 +61,6 @@ def test_location_us_east_1_is_empty():
 
 def test_location_other_region():
     assert parse(render_get_bucket_location("eu-west-3")).text == "eu-west-3"
-
-
-def test_versioning_is_empty_configuration():
-    root = parse(render_get_bucket_versioning())
-    assert root.tag == f"{{{S3_NS}}}VersioningConfiguration"
-    assert len(root) == 0
-
-
-def test_empty_configurations_have_only_their_default_inside():
-    root = parse(render_empty_configuration("BucketLoggingStatus"))
-    assert root.tag == f"{{{S3_NS}}}BucketLoggingStatus"
-    assert len(root) == 0
-    root = parse(
-        render_empty_configuration("RequestPaymentConfiguration", "<Payer>BucketOwner</Payer>")
-    )
-    assert [(c.tag, c.text) for c in root] == [(f"{{{S3_NS}}}Payer", "BucketOwner")]
 
 
 def test_parse_create_bucket_location():

@@ -11,18 +11,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from s3box.protocol.errors import S3Error
 from s3box.protocol.operations.listing import (
     ListMultipartUploadsOutput,
     ListObjectsOutput,
     ListObjectsV2Output,
+    ListObjectVersionsInput,
     ListObjectVersionsOutput,
+    parse_list_object_versions,
     render_list_multipart_uploads,
     render_list_object_versions,
     render_list_objects,
     render_list_objects_v2,
+    render_list_versions_result,
 )
-from s3box.protocol.xmlrender import S3_NS
-from s3box.records import ChecksumRecord, ListEntry, ObjectFields, UploadInfo
+from s3box.protocol.request import Head
+from s3box.protocol.xmlrender import OWNER_ID, S3_NS
+from s3box.records import ChecksumRecord, ListEntry, ListPage, ObjectFields, UploadInfo
 from tests.unit.protocol.operations.xmltest import (
     ETAG,
     NS,
@@ -329,7 +334,7 @@ def _entry(key: str) -> ListEntry:
 
 
 def test_list_object_versions_shows_null_latest_versions() -> None:
-    body = render_list_object_versions(
+    body = render_list_versions_result(
         ListObjectVersionsOutput(
             bucket="b",
             prefix="",
@@ -368,7 +373,7 @@ def test_list_object_versions_names_each_version_checksum() -> None:
         checksum_algorithm="CRC32",
         checksum_type="COMPOSITE",
     )
-    body = render_list_object_versions(
+    body = render_list_versions_result(
         ListObjectVersionsOutput(
             bucket="b",
             prefix="",
@@ -392,7 +397,7 @@ def test_list_object_versions_names_each_version_checksum() -> None:
 
 
 def test_list_object_versions_url_encodes_and_omits_next_markers_when_complete() -> None:
-    body = render_list_object_versions(
+    body = render_list_versions_result(
         ListObjectVersionsOutput(
             bucket="b",
             prefix="a b/",
@@ -418,3 +423,62 @@ def test_list_object_versions_url_encodes_and_omits_next_markers_when_complete()
     assert text_at(root, "EncodingType") == "url"
     assert root.find(NS_PREFIX + "NextKeyMarker") is None
     assert root.find(NS_PREFIX + "NextVersionIdMarker") is None
+
+
+# ---- ListObjectVersions: the input and the response --------------------------
+
+
+def test_parse_list_object_versions_reads_the_query() -> None:
+    query = {
+        "prefix": "p/",
+        "delimiter": "/",
+        "key-marker": "p/a",
+        "version-id-marker": "null",
+        "encoding-type": "URL",
+        "max-keys": "5000",
+    }
+    inp = parse_list_object_versions(Head(bucket="b", query=query))
+    assert inp == ListObjectVersionsInput("b", "p/", "/", "p/a", "null", "url", 1000, 5000)
+    bare = parse_list_object_versions(Head(bucket="b"))
+    assert bare == ListObjectVersionsInput("b", "", "", "", "", None, 1000, 1000)
+
+
+@pytest.mark.parametrize(
+    ("query", "argument"),
+    [
+        ({"version-id-marker": "null"}, "version-id-marker"),
+        ({"key-marker": "k", "version-id-marker": "v1"}, "version-id-marker"),
+        ({"encoding-type": "base64"}, "encoding-type"),
+        ({"max-keys": "-1"}, "max-keys"),
+    ],
+)
+def test_parse_list_object_versions_refuses_bad_markers(query, argument) -> None:
+    with pytest.raises(S3Error) as exc:
+        parse_list_object_versions(Head(bucket="b", query=query))
+    assert (exc.value.code, exc.value.extra["ArgumentName"]) == ("InvalidArgument", argument)
+
+
+def _versions_input(max_keys_echo: int = 2) -> ListObjectVersionsInput:
+    return ListObjectVersionsInput("b", "", "/", "", "", None, 2, max_keys_echo)
+
+
+def test_render_list_object_versions_continues_after_a_version() -> None:
+    page = ListPage([_entry("k1"), _entry("k2")], [], True, "k2")
+    got = render_list_object_versions(_versions_input(7), page)
+    assert got.headers == [("content-type", "application/xml")]
+    root = parse(got.body)
+    assert (text(root, "NextKeyMarker"), text(root, "NextVersionIdMarker")) == ("k2", "null")
+    assert text(root, "MaxKeys") == "7"
+    assert text(root, "Delimiter") == "/"
+    assert text(root, "Version/Owner/ID") == OWNER_ID
+
+
+def test_render_list_object_versions_after_a_prefix_has_no_version_marker() -> None:
+    page = ListPage([_entry("a")], ["p/"], True, "p/")
+    root = parse(render_list_object_versions(_versions_input(), page).body)
+    assert text(root, "NextKeyMarker") == "p/"
+    assert root.find(q("NextVersionIdMarker"), NS) is None
+    untruncated = parse(
+        render_list_object_versions(_versions_input(), ListPage([], [], False, None)).body
+    )
+    assert untruncated.find(q("NextKeyMarker"), NS) is None

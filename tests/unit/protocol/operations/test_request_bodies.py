@@ -11,7 +11,7 @@ from s3box.protocol.errors import S3Error
 from s3box.protocol.operations.buckets import parse_create_bucket
 from s3box.protocol.operations.deletes import parse_delete_objects
 from s3box.protocol.operations.multipart import parse_complete_multipart_upload
-from s3box.protocol.operations.tagging import parse_put_bucket_tagging, parse_put_object_tagging
+from s3box.protocol.operations.tagging import parse_bucket_tags, parse_object_tags
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
@@ -44,8 +44,8 @@ HOSTILE = [
     [
         parse_delete_objects,
         parse_complete_multipart_upload,
-        parse_put_object_tagging,
-        parse_put_bucket_tagging,
+        parse_object_tags,
+        parse_bucket_tags,
         parse_create_bucket,
     ],
 )
@@ -64,8 +64,8 @@ def test_arbitrary_bytes_never_raise_anything_but_s3_errors(body):
     for parser in (
         parse_delete_objects,
         parse_complete_multipart_upload,
-        parse_put_object_tagging,
-        parse_put_bucket_tagging,
+        parse_object_tags,
+        parse_bucket_tags,
         parse_create_bucket,
     ):
         try:
