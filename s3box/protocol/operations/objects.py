@@ -82,9 +82,9 @@ def render_put_object(meta: ObjectMeta) -> Response:
 
 @dataclass(frozen=True, slots=True)
 class GetObjectInput:
-    """GetObject. Only the version id is checked before the lookup: S3 answers
-    NoSuchKey before any other problem of a read, so the rest is kept as sent
-    and checked against the object by object_read.
+    """GetObject. Only the bucket, key and version id are checked before the
+    lookup: S3 answers NoSuchKey before any other problem of a read, so the
+    rest is kept as sent and checked against the object by object_read.
 
     overrides: the response-* query parameters sent, (parameter, value).
     range / part_number: the Range header and partNumber parameter as sent.
