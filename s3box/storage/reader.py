@@ -212,6 +212,9 @@ def read_parts(dir_fd: int, meta: ObjectMeta, where: str = "") -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+_HASH_BUFFER = 1 << 20  # bytes read per step while hashing a whole object
+
+
 def hash_parts(dir_fd: int, meta: ObjectMeta, where: str, hasher: Hasher) -> bytes:
     """Feed every byte of the object to hasher, part by part, and return its
     digest (worker thread). Raises DamagedObject for a missing or short part file."""
@@ -230,6 +233,3 @@ def hash_parts(dir_fd: int, meta: ObjectMeta, where: str, hasher: Hasher) -> byt
         finally:
             os.close(fd)
     return hasher.digest()
-
-
-_HASH_BUFFER = 1 << 20
