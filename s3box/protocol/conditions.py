@@ -10,6 +10,8 @@ PutObject request parameters) are cited next to each rule below.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TypeGuard
 
 from s3box.protocol.errors import S3Error
@@ -53,6 +55,28 @@ def _date(value: str | None, now: float | None) -> int | None:
     if now is not None and parsed > now:
         return None
     return int(parsed)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadConditions:
+    """If-Match, If-None-Match, If-Modified-Since and If-Unmodified-Since as
+    sent (None: absent), of a read or (prefixed x-amz-copy-source-) of a copy
+    source; evaluated once the object is known."""
+
+    if_match: str | None = None
+    if_none_match: str | None = None
+    if_modified_since: str | None = None
+    if_unmodified_since: str | None = None
+
+
+def read_conditions(headers: Mapping[str, str], prefix: str = "") -> ReadConditions:
+    """The four conditional headers, each named `prefix` + its name."""
+    return ReadConditions(
+        headers.get(prefix + "if-match"),
+        headers.get(prefix + "if-none-match"),
+        headers.get(prefix + "if-modified-since"),
+        headers.get(prefix + "if-unmodified-since"),
+    )
 
 
 def _precondition_failed(condition: str) -> S3Error:

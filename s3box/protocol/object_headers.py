@@ -174,15 +174,23 @@ _CUSTOMER_KEY_HEADERS = {
 }
 
 
+def has_customer_key(req: RequestHead, prefix: str = "x-amz-") -> bool:
+    """Whether the request sends SSE-C key headers
+    (`x-amz-server-side-encryption-customer-*`, or with prefix
+    `x-amz-copy-source-` those naming a copy source's key)."""
+    return any(h in req.headers for h in _CUSTOMER_KEY_HEADERS[prefix])
+
+
+def customer_key_refused() -> S3Error:
+    """The answer to SSE-C key headers on an object s3box holds: none is stored
+    with a customer key, so S3's answer for an object without one (400)."""
+    return S3Error("InvalidRequest", "The encryption parameters are not applicable to this object.")
+
+
 def reject_customer_key(req: RequestHead, prefix: str = "x-amz-") -> None:
-    """SSE-C key headers (`x-amz-server-side-encryption-customer-*`, or with
-    prefix `x-amz-copy-source-` those naming a copy source's key) on a request
-    for an object s3box holds: none is stored with a customer key, so S3's
-    answer for an object without one (400)."""
-    if any(h in req.headers for h in _CUSTOMER_KEY_HEADERS[prefix]):
-        raise S3Error(
-            "InvalidRequest", "The encryption parameters are not applicable to this object."
-        )
+    """Raise customer_key_refused() when the request has_customer_key."""
+    if has_customer_key(req, prefix):
+        raise customer_key_refused()
 
 
 def reject_unsupported_write_headers(req: RequestHead) -> None:

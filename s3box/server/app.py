@@ -31,9 +31,10 @@ from s3box.server.auth import Authenticator, secret_lookup
 from s3box.server.bandwidth import BandwidthMeter
 from s3box.server.completions import CompletionCache
 from s3box.server.deps import HandlerDeps
-from s3box.server.handlers import admin, buckets, multipart, objects
+from s3box.server.handlers import admin, buckets, multipart
 from s3box.server.handlers.acl import AclHandlers
 from s3box.server.handlers.attributes import AttributesHandlers
+from s3box.server.handlers.objects import ObjectHandlers
 from s3box.server.handlers.tagging import TaggingHandlers
 from s3box.server.handlers.unconfigured import UnconfiguredHandlers
 from s3box.server.handlers.versions import VersionsHandlers
@@ -109,7 +110,8 @@ class S3App:
         """Each handler family is built with what it uses (HandlerDeps) and
         names its operations; the route test checks none is missing."""
         deps = HandlerDeps(engine=self.engine, region=self.region, completions=self.completions)
-        for module in (buckets, objects, multipart):
+        self.handlers.update(ObjectHandlers(deps).routes())
+        for module in (buckets, multipart):
             self.handlers.update(module.HANDLERS)
         self.handlers.update(TaggingHandlers(deps).routes())
         self.handlers.update(AclHandlers(deps).routes())

@@ -9,6 +9,8 @@ streams a byte range of the source into a part. No HTTP here.
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import dataclasses
 import errno
 import os
@@ -23,12 +25,13 @@ from s3box.records import (
     PartRecord,
     WriteCondition,
 )
-from s3box.storage import diskfull, layout, lookup, multipart
+from s3box.storage import bucket_ops, diskfull, layout, lookup, multipart
 from s3box.storage.bucket import Bucket
 from s3box.storage.core import Core
 from s3box.storage.errors import ConditionalRequestConflict, NoSuchKey
 from s3box.storage.fsutil import write_all
 from s3box.storage.publish import Publication, object_meta, publish
+from s3box.storage.reader import hash_parts
 from s3box.storage.resolver import Found
 from s3box.storage.staging import make_staging_dir
 
@@ -43,16 +46,22 @@ async def copy_object(
     fields: ObjectFields | Callable[[ObjectMeta], ObjectFields] | None,
     check_source: Callable[[ObjectMeta], None] | None = None,
     condition: WriteCondition | None = None,
+    recompute_checksum: tuple[str, Hasher] | None = None,
     in_place: bool = False,
 ) -> ObjectMeta:
-    """Server-side copy. fields=None keeps the source's fields (metadata
-    directive COPY); a callable derives them from the source's metadata;
-    check_source runs on the source's metadata before any data moves and
-    may raise. Part files are never modified once published, so the copy
-    may hard-link them. Copy onto itself with new fields republishes the
-    same bytes with the new metadata. in_place (a copy onto itself that
-    only changes fields, e.g. tagging) keeps Last-Modified and raises
-    ConditionalRequestConflict if the key changed since it was read."""
+    """Server-side copy. Raises NoSuchBucket for the destination bucket
+    before looking at the source. fields=None keeps the source's fields
+    (metadata directive COPY); a callable derives them from the source's
+    metadata; check_source runs on the source's metadata before any data
+    moves and may raise. recompute_checksum (algorithm, a fresh hasher):
+    hash the bytes of the very version copied and store that FULL_OBJECT
+    checksum instead of the source's. Part files are never modified once
+    published, so the copy may hard-link them. Copy onto itself with new
+    fields republishes the same bytes with the new metadata. in_place (a
+    copy onto itself that only changes fields, e.g. tagging) keeps
+    Last-Modified and raises ConditionalRequestConflict if the key changed
+    since it was read."""
+    await bucket_ops.head_bucket(core, dst_bucket)
     async with core.entered(src_bucket) as sb:
         token = core.cache.token()
         src, agrees = await core.run(lookup.lookup_sync, core, sb, src_key, True)
@@ -67,6 +76,18 @@ async def copy_object(
             new_fields = fields(smeta)
         else:
             new_fields = fields if fields is not None else smeta.fields
+        if recompute_checksum is not None:
+            algorithm, hasher = recompute_checksum
+            assert src.fd is not None  # looked up with keep_fd
+            # One long step (the whole object): in the bulk pool, which is
+            # sized and placed for streaming bodies, not the small-steps pool.
+            digest = await asyncio.get_running_loop().run_in_executor(
+                core.bulk, hash_parts, src.fd, smeta, src.path, hasher
+            )
+            value = base64.b64encode(digest).decode("ascii")
+            new_fields = dataclasses.replace(
+                new_fields, checksum=ChecksumRecord(algorithm, "FULL_OBJECT", value)
+            )
         parts = [
             PartRecord(p.number, p.size, p.etag, c, p.last_modified)
             for p, c in zip(smeta.parts, copied_part_checksums(smeta, new_fields), strict=True)

@@ -192,7 +192,9 @@ class Engine:
         fields: ObjectFields | Callable[[ObjectMeta], ObjectFields] | None,
         check_source: Callable[[ObjectMeta], None] | None = None,
         condition: WriteCondition | None = None,
+        recompute_checksum: tuple[str, Hasher] | None = None,
     ) -> ObjectMeta:
+        """CopyObject; see copying.copy_object."""
         return await copying.copy_object(
             self.core,
             src_bucket,
@@ -202,6 +204,7 @@ class Engine:
             fields=fields,
             check_source=check_source,
             condition=condition,
+            recompute_checksum=recompute_checksum,
         )
 
     async def get_object_tagging(self, bucket: str, key: str) -> dict[str, str]:

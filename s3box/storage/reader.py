@@ -15,7 +15,7 @@ import os
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
 
-from s3box.records import ObjectMeta
+from s3box.records import Hasher, ObjectMeta
 from s3box.storage import layout
 from s3box.storage.errors import DamagedObject, InvalidStorageState
 
@@ -210,3 +210,26 @@ def read_parts(dir_fd: int, meta: ObjectMeta, where: str = "") -> bytes:
         finally:
             os.close(fd)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+_HASH_BUFFER = 1 << 20  # bytes read per step while hashing a whole object
+
+
+def hash_parts(dir_fd: int, meta: ObjectMeta, where: str, hasher: Hasher) -> bytes:
+    """Feed every byte of the object to hasher, part by part, and return its
+    digest (worker thread). Raises DamagedObject for a missing or short part file."""
+    for part in meta.parts:
+        if part.size == 0:
+            continue
+        try:
+            fd = os.open(layout.part_name(part.number), os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd)
+        except FileNotFoundError:
+            raise damaged(meta, where, part.number, "missing") from None
+        try:
+            for offset in range(0, part.size, _HASH_BUFFER):
+                hasher.update(_pread_exact(fd, min(_HASH_BUFFER, part.size - offset), offset))
+        except InvalidStorageState:
+            raise damaged(meta, where, part.number, "truncated") from None
+        finally:
+            os.close(fd)
+    return hasher.digest()

@@ -5,6 +5,7 @@ UploadPartCopy."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import os
 from collections.abc import Callable
@@ -17,6 +18,8 @@ from s3box.storage import copying
 from s3box.storage.engine import Engine
 from s3box.storage.errors import (
     ConditionalRequestConflict,
+    DamagedObject,
+    NoSuchBucket,
     NoSuchKey,
     NoSuchUpload,
     PreconditionFailed,
@@ -205,3 +208,44 @@ def test_upload_part_copy_checks_source_and_upload_and_leaves_no_part_behind(run
 
 def _fail_verify(_md5: bytes) -> ChecksumRecord:
     raise ValueError("bad digest")
+
+
+def test_copy_object_recomputes_the_checksum_from_the_version_copied(run_engine, tmp_path):
+    data = bytes(range(256)) * 5000  # over a megabyte: hashed in several reads
+    expected = base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+    async def t(e: Engine):
+        source_checksum = ChecksumRecord("CRC32", "FULL_OBJECT", "AAAAAA==")
+        await put(e, "src", data, fields=ObjectFields(checksum=source_checksum))
+        copied = await e.copy_object(
+            "b", "src", "b", "dst", fields=None, recompute_checksum=("SHA256", hashlib.sha256())
+        )
+        assert copied.fields.checksum == ChecksumRecord("SHA256", "FULL_OBJECT", expected)
+        assert copied.parts[0].checksum == expected  # a single part takes the new value
+        source = await e.head_object("b", "src")
+        assert source.fields.checksum == source_checksum  # the source's record is untouched
+        assert await get(e, "dst") == data
+
+    run_engine(t)
+
+
+def test_copy_object_checks_the_destination_bucket_first(run_engine):
+    async def t(e: Engine):
+        with pytest.raises(NoSuchBucket):
+            await e.copy_object("b", "absent", "nope", "dst", fields=None)
+
+    run_engine(t)
+
+
+def test_recomputing_a_checksum_of_a_damaged_source_is_damaged_object(run_engine, tmp_path):
+    async def t(e: Engine):
+        await put(e, "src", b"0123456789")
+        os.truncate(object_dir(tmp_path, "src") / "part.1", 4)
+        with pytest.raises(DamagedObject):
+            await e.copy_object(
+                "b", "src", "b", "dst", fields=None, recompute_checksum=("SHA256", hashlib.sha256())
+            )
+        with pytest.raises(NoSuchKey):
+            await e.head_object("b", "dst")
+
+    run_engine(t)
