@@ -25,13 +25,18 @@ from s3box.protocol.limits import BodyTimeouts, check_request_head, fold_headers
 from s3box.protocol.payload import check_payload_hash_value, has_body
 from s3box.protocol.response import Response
 from s3box.protocol.routing import ADMIN_PREFIX, route, split_path
+from s3box.protocol.xmlrender import OWNER
 from s3box.server import affinity
 from s3box.server.access_log import log_request
 from s3box.server.auth import authenticate, secret_lookup
 from s3box.server.bandwidth import BandwidthMeter
 from s3box.server.completions import CompletionCache
 from s3box.server.deps import HandlerDeps
-from s3box.server.handlers import admin, buckets, extras, multipart, objects
+from s3box.server.handlers import extras, multipart, objects
+from s3box.server.handlers.admin import AdminHandlers
+from s3box.server.handlers.buckets import BucketHandlers
+from s3box.server.handlers.deletes import DeleteHandlers
+from s3box.server.handlers.listing import ListingHandlers
 from s3box.server.http import ClientDisconnected, Receive, RequestContext, Send
 from s3box.server.lifecycle import Lifecycle
 from s3box.server.metrics import Metrics
@@ -101,12 +106,22 @@ class S3App:
     def _register(self) -> None:
         """Each handler family is built with what it uses (HandlerDeps) and
         names its operations; the route test checks none is missing."""
-        deps = HandlerDeps(engine=self.engine, region=self.region, completions=self.completions)
-        assert deps  # wave 2: each family class takes deps here
-        for module in (buckets, objects, multipart, extras):
+        deps = HandlerDeps(
+            engine=self.engine, region=self.region, owner=OWNER, completions=self.completions
+        )
+        self.handlers.update(BucketHandlers(deps).routes())
+        self.handlers.update(ListingHandlers(deps).routes())
+        self.handlers.update(DeleteHandlers(deps).routes())
+        for module in (objects, multipart, extras):
             self.handlers.update(module.HANDLERS)
-        self.admin_handlers.update(admin.HANDLERS)
-        self.handlers.update(admin.S3_HANDLERS)
+        admin = AdminHandlers(
+            engine=self.engine,
+            metrics=self.metrics,
+            lifecycle=self.lifecycle,
+            started=lambda: self.started,
+        )
+        self.handlers.update(admin.routes())
+        self.admin_handlers.update(admin.admin_routes())
 
     # ---- ASGI entry ----
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from s3box.protocol.errors import S3Error
-from s3box.protocol.operations.deletes import parse_delete_objects, render_delete_objects
+from s3box.protocol.operations.deletes import parse_delete_objects_xml, render_delete_objects_xml
 from s3box.protocol.xmlrender import PROLOGUE, S3_NS, escape
 from s3box.records import DeleteResult
 from tests.unit.protocol.operations.xmltest import NS, parse, q, text, xml_keys
@@ -15,7 +15,7 @@ from tests.unit.protocol.operations.xmltest import NS, parse, q, text, xml_keys
 
 def test_delete_result_verbose_and_errors():
     results = [DeleteResult("k1"), DeleteResult("k2", "AccessDenied", "Access Denied")]
-    root = parse(render_delete_objects(results, quiet=False))
+    root = parse(render_delete_objects_xml(results, quiet=False))
     assert text(root, "Deleted/Key") == "k1"
     assert text(root, "Error/Key") == "k2"
     assert text(root, "Error/Code") == "AccessDenied"
@@ -24,7 +24,7 @@ def test_delete_result_verbose_and_errors():
 
 def test_delete_result_echoes_the_version_ids_the_request_named():
     results = [DeleteResult("k1"), DeleteResult("k2"), DeleteResult("k3", "InvalidArgument", "x")]
-    root = parse(render_delete_objects(results, quiet=False, version_ids=["null", None, "v3"]))
+    root = parse(render_delete_objects_xml(results, quiet=False, version_ids=["null", None, "v3"]))
     deleted = root.findall(q("Deleted"), NS)
     assert [d.findtext(q("VersionId"), namespaces=NS) for d in deleted] == ["null", None]
     assert text(root, "Error/VersionId") == "v3"
@@ -32,7 +32,7 @@ def test_delete_result_echoes_the_version_ids_the_request_named():
 
 def test_delete_result_quiet_lists_only_errors():
     results = [DeleteResult("k1"), DeleteResult("k2", "InternalError")]
-    root = parse(render_delete_objects(results, quiet=True))
+    root = parse(render_delete_objects_xml(results, quiet=True))
     assert root.find(q("Deleted"), NS) is None
     assert text(root, "Error/Key") == "k2"
 
@@ -47,7 +47,7 @@ def delete_body(keys, quiet=None, ns=True):
 
 @pytest.mark.parametrize("ns", [True, False])
 def test_parse_delete_objects_with_or_without_namespace(ns):
-    assert parse_delete_objects(delete_body(["a", "b c"], "true", ns)) == (
+    assert parse_delete_objects_xml(delete_body(["a", "b c"], "true", ns)) == (
         ["a", "b c"],
         [None, None],
         True,
@@ -55,7 +55,7 @@ def test_parse_delete_objects_with_or_without_namespace(ns):
 
 
 def test_parse_delete_objects_quiet_defaults_to_false():
-    assert parse_delete_objects(delete_body(["a"])) == (["a"], [None], False)
+    assert parse_delete_objects_xml(delete_body(["a"])) == (["a"], [None], False)
 
 
 def test_parse_delete_objects_reads_each_version_id():
@@ -64,31 +64,35 @@ def test_parse_delete_objects_reads_each_version_id():
         "<Object><Key>b</Key></Object>"
         "<Object><Key>c</Key><VersionId>3HL4kqtJlcpXro</VersionId></Object></Delete>"
     ).encode()
-    assert parse_delete_objects(body) == (["a", "b", "c"], ["null", None, "3HL4kqtJlcpXro"], False)
+    assert parse_delete_objects_xml(body) == (
+        ["a", "b", "c"],
+        ["null", None, "3HL4kqtJlcpXro"],
+        False,
+    )
 
 
 @given(st.lists(xml_keys, min_size=1, max_size=10))
 def test_parse_delete_objects_round_trips_escaped_keys(keys):
-    assert parse_delete_objects(delete_body(keys))[0] == keys
+    assert parse_delete_objects_xml(delete_body(keys))[0] == keys
 
 
 def test_parse_delete_objects_accepts_exactly_1000():
-    keys, _, _ = parse_delete_objects(delete_body([str(i) for i in range(1000)]))
+    keys, _, _ = parse_delete_objects_xml(delete_body([str(i) for i in range(1000)]))
     assert len(keys) == 1000
 
 
 def test_parse_delete_objects_over_1000_is_malformed():
     with pytest.raises(S3Error) as info:
-        parse_delete_objects(delete_body([str(i) for i in range(1001)]))
+        parse_delete_objects_xml(delete_body([str(i) for i in range(1001)]))
     assert info.value.code == "MalformedXML"
 
 
 def test_parse_delete_objects_without_object_is_malformed():
     with pytest.raises(S3Error) as info:
-        parse_delete_objects(delete_body([], "true"))
+        parse_delete_objects_xml(delete_body([], "true"))
     assert info.value.code == "MalformedXML"
 
 
 def test_parse_delete_objects_object_without_key_is_malformed():
     with pytest.raises(S3Error):
-        parse_delete_objects(b"<Delete><Object><VersionId>1</VersionId></Object></Delete>")
+        parse_delete_objects_xml(b"<Delete><Object><VersionId>1</VersionId></Object></Delete>")
