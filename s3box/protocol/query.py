@@ -1,5 +1,5 @@
 """Query parameters S3 operations share: encoding-type, bounded integers
-(max-keys, max-parts, ...), partNumber and version ids.
+(max-keys, max-parts, ...), partNumber, version ids and continuation tokens.
 
 Pure: a query mapping or a raw value in, a checked value out, S3's
 InvalidArgument (with ArgumentName and ArgumentValue) on a bad one. No
@@ -8,6 +8,8 @@ request context here, so every rule can be tested alone.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 
 from s3box.protocol.errors import S3Error
@@ -99,3 +101,25 @@ def check_version_id(
             "ArgumentValue": version_id if argument_value is None else argument_value,
         },
     )
+
+
+def encode_continuation_token(marker: str) -> str:
+    """The opaque continuation token of a listing page (ListObjectsV2,
+    ListBuckets): the name to continue after, url-safe base64."""
+    return base64.urlsafe_b64encode(marker.encode("utf-8")).decode("ascii")
+
+
+def decode_continuation_token(token: str) -> str:
+    """The name a continuation token stands for; an empty or undecodable token
+    is S3's InvalidArgument."""
+    try:
+        if not token:
+            raise ValueError("empty token")
+        padded = token + "=" * (-len(token) % 4)
+        return base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError):
+        raise S3Error(
+            "InvalidArgument",
+            "The continuation token provided is incorrect",
+            extra={"ArgumentName": "continuation-token", "ArgumentValue": token},
+        ) from None

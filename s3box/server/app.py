@@ -25,15 +25,20 @@ from s3box.protocol.limits import BodyTimeouts, check_request_head, fold_headers
 from s3box.protocol.payload import check_payload_hash_value, has_body
 from s3box.protocol.response import Response
 from s3box.protocol.routing import ADMIN_PREFIX, route, split_path
+from s3box.protocol.xmlrender import OWNER
 from s3box.server import affinity
 from s3box.server.access_log import log_request
 from s3box.server.auth import Authenticator, secret_lookup
 from s3box.server.bandwidth import BandwidthMeter
 from s3box.server.completions import CompletionCache
 from s3box.server.deps import HandlerDeps
-from s3box.server.handlers import admin, buckets, multipart
 from s3box.server.handlers.acl import AclHandlers
+from s3box.server.handlers.admin import AdminHandlers
 from s3box.server.handlers.attributes import AttributesHandlers
+from s3box.server.handlers.buckets import BucketHandlers
+from s3box.server.handlers.deletes import DeleteHandlers
+from s3box.server.handlers.listing import ListingHandlers
+from s3box.server.handlers.multipart import HANDLERS as MULTIPART_HANDLERS
 from s3box.server.handlers.objects import ObjectHandlers
 from s3box.server.handlers.tagging import TaggingHandlers
 from s3box.server.handlers.unconfigured import UnconfiguredHandlers
@@ -109,17 +114,31 @@ class S3App:
     def _register(self) -> None:
         """Each handler family is built with what it uses (HandlerDeps) and
         names its operations; the route test checks none is missing."""
-        deps = HandlerDeps(engine=self.engine, region=self.region, completions=self.completions)
-        self.handlers.update(ObjectHandlers(deps).routes())
-        for module in (buckets, multipart):
-            self.handlers.update(module.HANDLERS)
-        self.handlers.update(TaggingHandlers(deps).routes())
-        self.handlers.update(AclHandlers(deps).routes())
-        self.handlers.update(AttributesHandlers(deps).routes())
-        self.handlers.update(VersionsHandlers(deps).routes())
-        self.handlers.update(UnconfiguredHandlers(deps).routes())
-        self.admin_handlers.update(admin.HANDLERS)
-        self.handlers.update(admin.S3_HANDLERS)
+        deps = HandlerDeps(
+            engine=self.engine, region=self.region, owner=OWNER, completions=self.completions
+        )
+        families = (
+            BucketHandlers(deps),
+            ListingHandlers(deps),
+            DeleteHandlers(deps),
+            ObjectHandlers(deps),
+            TaggingHandlers(deps),
+            AclHandlers(deps),
+            AttributesHandlers(deps),
+            VersionsHandlers(deps),
+            UnconfiguredHandlers(deps),
+        )
+        for family in families:
+            self.handlers.update(family.routes())
+        self.handlers.update(MULTIPART_HANDLERS)
+        admin = AdminHandlers(
+            engine=self.engine,
+            metrics=self.metrics,
+            lifecycle=self.lifecycle,
+            started=lambda: self.started,
+        )
+        self.handlers.update(admin.routes())
+        self.admin_handlers.update(admin.admin_routes())
 
     # ---- ASGI entry ----
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from s3box.protocol.response import Response
+from s3box.protocol.xmlrender import Owner
 from s3box.server.completions import CompletionCache
 from s3box.server.http import RequestContext
 from s3box.storage.engine import Engine
@@ -18,4 +19,5 @@ Handler = Callable[[RequestContext], Awaitable[Response]]
 class HandlerDeps:
     engine: Engine
     region: str  # the one region every bucket is in
+    owner: Owner  # the one owner of every bucket and object
     completions: CompletionCache

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from s3box.records import DeleteResult, unquote_etag
 from s3box.storage import faults
 from s3box.storage.bucket import Bucket
+from s3box.storage.bucket_ops import head_bucket
 from s3box.storage.cache import CachedObject
 from s3box.storage.core import Core
 from s3box.storage.errors import NoSuchKey, PreconditionFailed, StorageError
@@ -75,11 +76,15 @@ def _delete_one_sync(
 
 async def delete_objects(core: Core, bucket: str, keys: Sequence[str]) -> list[DeleteResult]:
     """Delete up to 1000 keys in coarse batched steps; one result per key in
-    request order. Raises NoSuchBucket.
+    request order. Raises NoSuchBucket, also when no key is given (a
+    DeleteObjects whose every key names a version that does not exist).
 
     Three worker hops whatever the count: repair rows for every key (one
     transaction), then find-and-trash in a few parallel chunks, then drop
     every row in one transaction."""
+    await head_bucket(core, bucket)
+    if not keys:
+        return []
     unique = list(dict.fromkeys(keys))
     errors: dict[str, BaseException] = {}
     cks = [(bucket, k) for k in unique]

@@ -1,12 +1,20 @@
-"""DeleteObjects: the Delete request body and the DeleteResult answer.
+"""DeleteObjects: its typed input (from the Delete request body and the
+headers), and the DeleteResult answer.
 
 Pure code; which keys were deleted is the engine's answer, passed in.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from s3box.protocol.names import validate_key
+from s3box.protocol.payload import verify_content_md5
+from s3box.protocol.query import INVALID_VERSION_ID
+from s3box.protocol.request import RequestHead, bucket_of
+from s3box.protocol.response import Response, xml_response
 from s3box.protocol.xmlparse import (
     child,
     children,
@@ -22,7 +30,49 @@ from s3box.records import DeleteResult
 MAX_DELETE_OBJECTS = 1000  # DeleteObjects: "up to 1,000 keys"
 
 
-def parse_delete_objects(body: bytes) -> tuple[list[str], list[str | None], bool]:
+@dataclass(frozen=True, slots=True)
+class DeleteObjectsInput:
+    bucket: str
+    keys: list[str]  # in request order, repeats kept
+    version_ids: list[str | None]  # each key's VersionId, or None
+    quiet: bool
+
+    @property
+    def deletable(self) -> list[str]:
+        """The keys to delete: buckets are unversioned, so VersionId "null" names
+        the current object and any other version does not exist (that key is
+        left alone, as DeleteObject answers it)."""
+        return [k for k, v in zip(self.keys, self.version_ids, strict=True) if _current(v)]
+
+
+def _current(version_id: str | None) -> bool:
+    return version_id is None or version_id == "null"
+
+
+def parse_delete_objects(req: RequestHead, body: bytes) -> DeleteObjectsInput:
+    """DeleteObjects from its head and the body the server read: the body checked
+    against Content-MD5 (when sent), then parsed, then every key validated."""
+    bucket = bucket_of(req)
+    verify_content_md5(req.headers, hashlib.md5(body).digest())
+    keys, version_ids, quiet = parse_delete_objects_xml(body)
+    for key in keys:
+        validate_key(key)
+    return DeleteObjectsInput(bucket=bucket, keys=keys, version_ids=version_ids, quiet=quiet)
+
+
+def render_delete_objects(inp: DeleteObjectsInput, deleted: Sequence[DeleteResult]) -> Response:
+    """DeleteResult of every key the request named, in its order: the engine's
+    result for each deletable key (`deleted`), InvalidArgument for a key whose
+    version does not exist."""
+    done = {r.key: r for r in deleted}
+    results = [
+        done[k] if _current(v) else DeleteResult(k, "InvalidArgument", INVALID_VERSION_ID)
+        for k, v in zip(inp.keys, inp.version_ids, strict=True)
+    ]
+    return xml_response(render_delete_objects_xml(results, inp.quiet, inp.version_ids))
+
+
+def parse_delete_objects_xml(body: bytes) -> tuple[list[str], list[str | None], bool]:
     """Delete request of DeleteObjects -> (keys in request order, each one's
     VersionId or None, quiet).
 
@@ -41,7 +91,7 @@ def parse_delete_objects(body: bytes) -> tuple[list[str], list[str | None], bool
     return keys, version_ids, quiet
 
 
-def render_delete_objects(
+def render_delete_objects_xml(
     results: Sequence[DeleteResult],
     quiet: bool,
     version_ids: Sequence[str | None] | None = None,

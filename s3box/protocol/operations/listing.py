@@ -1,5 +1,6 @@
-"""Listing results: ListObjects, ListObjectsV2, ListObjectVersions and
-ListMultipartUploads, each rendered from a typed page record.
+"""Listings: ListObjects and ListObjectsV2 (typed input, parse and render of
+each), and the ListObjectVersions and ListMultipartUploads results, each
+rendered from a typed page record.
 
 Rendering builds strings directly (no ElementTree) because listings are hot.
 With encoding-type=url, the key-like fields S3 names are url-encoded;
@@ -15,6 +16,8 @@ from s3box.protocol.errors import S3Error
 from s3box.protocol.query import (
     MAX_PAGE_SIZE,
     check_version_id,
+    decode_continuation_token,
+    encode_continuation_token,
     int_query_param,
     max_keys_echo,
     parse_encoding_type,
@@ -63,6 +66,50 @@ def _common_prefixes(prefixes: Iterable[str], enc: Callable[[str], str]) -> str:
     return "".join(f"<CommonPrefixes><Prefix>{enc(p)}</Prefix></CommonPrefixes>" for p in prefixes)
 
 
+@dataclass(frozen=True, slots=True)
+class ListObjectsInput:
+    bucket: str
+    prefix: str
+    delimiter: str
+    marker: str
+    max_keys: int  # the page size: max-keys, at most 1000
+    max_keys_shown: int  # the MaxKeys echoed: what the client asked for
+    encoding_type: str | None
+
+
+def parse_list_objects(req: RequestHead) -> ListObjectsInput:
+    """ListObjects (v1): prefix, delimiter, marker, max-keys and encoding-type."""
+    bucket = bucket_of(req)
+    q = req.query
+    max_keys = int_query_param(q, "max-keys", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+    return ListObjectsInput(
+        bucket=bucket,
+        prefix=q.get("prefix", ""),
+        delimiter=q.get("delimiter", ""),
+        marker=q.get("marker", ""),
+        max_keys=max_keys,
+        encoding_type=parse_encoding_type(q),
+        max_keys_shown=max_keys_echo(q),
+    )
+
+
+def render_list_objects(inp: ListObjectsInput, page: ListPage, owner: Owner) -> Response:
+    out = ListObjectsOutput(
+        bucket=inp.bucket,
+        prefix=inp.prefix,
+        marker=inp.marker,
+        delimiter=inp.delimiter,
+        max_keys=inp.max_keys_shown,
+        encoding_type=inp.encoding_type,
+        entries=page.entries,
+        common_prefixes=page.common_prefixes,
+        is_truncated=page.is_truncated,
+        next_marker=page.next_marker if (page.is_truncated and inp.delimiter) else None,
+        owner=owner,
+    )
+    return xml_response(render_list_objects_xml(out))
+
+
 @dataclass(slots=True)
 class ListObjectsOutput:
     """One page of ListObjects (v1) as its ListBucketResult shows it."""
@@ -80,7 +127,7 @@ class ListObjectsOutput:
     owner: Owner
 
 
-def render_list_objects(out: ListObjectsOutput) -> bytes:
+def render_list_objects_xml(out: ListObjectsOutput) -> bytes:
     """ListBucketResult of ListObjects (v1).
 
     NextMarker only with a delimiter and a truncated page (ListObjects
@@ -109,6 +156,69 @@ def render_list_objects(out: ListObjectsOutput) -> bytes:
     return document("ListBucketResult", "".join(parts))
 
 
+@dataclass(frozen=True, slots=True)
+class ListObjectsV2Input:
+    bucket: str
+    prefix: str
+    delimiter: str
+    continuation_token: str | None  # as the client sent it
+    continuation: str | None  # the key the token stands for
+    start_after: str
+    max_keys: int  # the page size: max-keys, at most 1000
+    max_keys_shown: int  # the MaxKeys echoed: what the client asked for
+    encoding_type: str | None
+    fetch_owner: bool
+
+
+def parse_list_objects_v2(req: RequestHead) -> ListObjectsV2Input:
+    """ListObjectsV2: list-type=2, prefix, delimiter, continuation-token,
+    start-after, max-keys, encoding-type and fetch-owner."""
+    bucket = bucket_of(req)
+    q = req.query
+    if q.get("list-type") != "2":
+        raise S3Error(
+            "InvalidArgument",
+            "Invalid List Type specified in Request",
+            extra={"ArgumentName": "list-type", "ArgumentValue": q.get("list-type", "")},
+        )
+    token = q.get("continuation-token")
+    max_keys = int_query_param(q, "max-keys", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+    encoding_type = parse_encoding_type(q)
+    return ListObjectsV2Input(
+        bucket=bucket,
+        prefix=q.get("prefix", ""),
+        delimiter=q.get("delimiter", ""),
+        continuation_token=token,
+        continuation=decode_continuation_token(token) if token is not None else None,
+        start_after=q.get("start-after", ""),
+        max_keys=max_keys,
+        max_keys_shown=max_keys_echo(q),
+        encoding_type=encoding_type,
+        fetch_owner=q.get("fetch-owner", "").lower() == "true",
+    )
+
+
+def render_list_objects_v2(inp: ListObjectsV2Input, page: ListPage, owner: Owner) -> Response:
+    truncated_at = page.next_marker if page.is_truncated else None
+    out = ListObjectsV2Output(
+        bucket=inp.bucket,
+        prefix=inp.prefix,
+        delimiter=inp.delimiter,
+        max_keys=inp.max_keys_shown,
+        encoding_type=inp.encoding_type,
+        entries=page.entries,
+        common_prefixes=page.common_prefixes,
+        is_truncated=page.is_truncated,
+        key_count=len(page.entries) + len(page.common_prefixes),
+        continuation_token=inp.continuation_token,
+        next_continuation_token=encode_continuation_token(truncated_at) if truncated_at else None,
+        start_after=inp.start_after or None,
+        fetch_owner=inp.fetch_owner,
+        owner=owner,
+    )
+    return xml_response(render_list_objects_v2_xml(out))
+
+
 @dataclass(slots=True)
 class ListObjectsV2Output:
     """One page of ListObjectsV2 as its ListBucketResult shows it."""
@@ -129,7 +239,7 @@ class ListObjectsV2Output:
     owner: Owner
 
 
-def render_list_objects_v2(out: ListObjectsV2Output) -> bytes:
+def render_list_objects_v2_xml(out: ListObjectsV2Output) -> bytes:
     """ListBucketResult of ListObjectsV2.
 
     With encoding-type=url, Key, Prefix, Delimiter, StartAfter and

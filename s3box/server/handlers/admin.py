@@ -9,58 +9,69 @@ rebuild.
 
 from __future__ import annotations
 
-from s3box.protocol.errors import S3Error
-from s3box.protocol.request import bucket_of
+from collections.abc import Callable
+
+from s3box.protocol.operations.admin import (
+    parse_rebuild_index,
+    rebuild_index_conflict,
+    render_health_live,
+    render_health_ready,
+    render_rebuild_index,
+)
 from s3box.protocol.response import Response
+from s3box.server.deps import Handler
 from s3box.server.http import RequestContext
-from s3box.server.metrics import CONTENT_TYPE
+from s3box.server.lifecycle import Lifecycle
+from s3box.server.metrics import CONTENT_TYPE, Metrics
+from s3box.storage.engine import Engine
 from s3box.storage.errors import RebuildInProgress
 
-_TEXT = [("content-type", "text/plain; charset=utf-8")]
 
+class AdminHandlers:
+    """`started` answers whether the app has started and is not stopping."""
 
-async def health_live(ctx: RequestContext) -> Response:
-    return Response(headers=list(_TEXT), body=b"ok\n")
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        metrics: Metrics,
+        lifecycle: Lifecycle,
+        started: Callable[[], bool],
+    ) -> None:
+        self.engine = engine
+        self.metrics = metrics
+        self.lifecycle = lifecycle
+        self.started = started
 
+    def routes(self) -> dict[str, Handler]:
+        """The S3-style operations (routed by protocol/routing.py)."""
+        return {"rebuild_index": self.rebuild_index}
 
-async def health_ready(ctx: RequestContext) -> Response:
-    if not ctx.app.started:
-        raise S3Error("ServiceUnavailable", "s3box is starting or stopping.")
-    return Response(headers=list(_TEXT), body=b"ready\n")
+    def admin_routes(self) -> dict[tuple[str, str], Handler]:
+        """The /_s3box/ endpoints, by method and path."""
+        return {
+            ("GET", "/_s3box/health/live"): self.health_live,
+            ("HEAD", "/_s3box/health/live"): self.health_live,
+            ("GET", "/_s3box/health/ready"): self.health_ready,
+            ("HEAD", "/_s3box/health/ready"): self.health_ready,
+            ("GET", "/_s3box/metrics"): self.metrics_text,
+        }
 
+    async def health_live(self, ctx: RequestContext) -> Response:
+        return render_health_live()
 
-async def metrics(ctx: RequestContext) -> Response:
-    return Response(headers=[("content-type", CONTENT_TYPE)], body=ctx.app.metrics.render())
+    async def health_ready(self, ctx: RequestContext) -> Response:
+        return render_health_ready(self.started())
 
+    async def metrics_text(self, ctx: RequestContext) -> Response:
+        return Response(headers=[("content-type", CONTENT_TYPE)], body=self.metrics.render())
 
-async def rebuild_index(ctx: RequestContext) -> Response:
-    """202 Accepted: the rebuild runs in the background. One already running for
-    the bucket -> 409 OperationAborted, the code S3 uses for "a conflicting
-    operation is in progress against this resource"."""
-    bucket = bucket_of(ctx)
-    await ctx.drain()
-    try:
-        await ctx.app.engine.rebuild_index(bucket)
-    except RebuildInProgress:
-        raise S3Error(
-            "OperationAborted",
-            "An index rebuild is already running for this bucket. Try again when it ends.",
-            status=409,
-            extra={"BucketName": bucket},
-        ) from None
-    ctx.app.lifecycle.watch_rebuild(bucket)
-    return Response(status=202)
-
-
-HANDLERS = {
-    ("GET", "/_s3box/health/live"): health_live,
-    ("HEAD", "/_s3box/health/live"): health_live,
-    ("GET", "/_s3box/health/ready"): health_ready,
-    ("HEAD", "/_s3box/health/ready"): health_ready,
-    ("GET", "/_s3box/metrics"): metrics,
-}
-
-# S3-style operations (routed by protocol/routing.py), merged into the app's table.
-S3_HANDLERS = {
-    "rebuild_index": rebuild_index,
-}
+    async def rebuild_index(self, ctx: RequestContext) -> Response:
+        inp = parse_rebuild_index(ctx)
+        await ctx.drain()
+        try:
+            await self.engine.rebuild_index(inp.bucket)
+        except RebuildInProgress:
+            raise rebuild_index_conflict(inp) from None
+        self.lifecycle.watch_rebuild(inp.bucket)
+        return render_rebuild_index()

@@ -18,7 +18,7 @@ from s3box.protocol.limits import (
     check_request_head,
     fold_headers,
 )
-from s3box.protocol.operations.deletes import parse_delete_objects
+from s3box.protocol.operations.deletes import parse_delete_objects_xml
 from s3box.protocol.operations.multipart import parse_complete_multipart_upload
 from s3box.server.http import XML_INLINE_BYTES, parse_document
 
@@ -104,9 +104,9 @@ def _nested(depth: int) -> bytes:
 
 def test_documents_nested_to_the_depth_bound_parse_and_deeper_are_malformed():
     allowed = xmlbounds.MAX_DEPTH - 2  # Delete and Object are two levels
-    assert parse_delete_objects(_nested(allowed))[0] == ["k"]
+    assert parse_delete_objects_xml(_nested(allowed))[0] == ["k"]
     with pytest.raises(S3Error) as info:
-        parse_delete_objects(_nested(allowed + 1))
+        parse_delete_objects_xml(_nested(allowed + 1))
     assert info.value.code == "MalformedXML"
 
 
@@ -120,7 +120,7 @@ def test_too_many_elements_are_malformed():
     one = b"<Object><Key>k</Key></Object>"
     body = b"<Delete>" + one * (xmlbounds.MAX_ELEMENTS // 2) + b"</Delete>"
     with pytest.raises(S3Error) as info:
-        parse_delete_objects(body)
+        parse_delete_objects_xml(body)
     assert info.value.code == "MalformedXML"
 
 
@@ -151,7 +151,7 @@ def test_a_complete_multipart_of_10000_parts_with_every_checksum_parses():
 
 def test_dtds_stay_forbidden():
     with pytest.raises(S3Error) as info:
-        parse_delete_objects(
+        parse_delete_objects_xml(
             b'<!DOCTYPE d [<!ENTITY e "x">]><Delete><Object><Key>&e;</Key></Object></Delete>'
         )
     assert info.value.code == "MalformedXML"

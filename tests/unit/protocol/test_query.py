@@ -1,5 +1,6 @@
 """Shared query parameter rules: encoding-type, bounded integers, partNumber,
-MaxKeys echo and version ids, each fed plain values, no request."""
+MaxKeys echo, version ids and continuation tokens, each fed plain values, no
+request."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from s3box.protocol.query import (
     INVALID_VERSION_ID,
     MAX_PAGE_SIZE,
     check_version_id,
+    decode_continuation_token,
+    encode_continuation_token,
     int_query_param,
     max_keys_echo,
     parse_encoding_type,
@@ -105,3 +108,24 @@ def test_version_id_error_names_the_argument_and_value_given() -> None:
         "ArgumentName": "x-amz-copy-source",
         "ArgumentValue": "/b/k?versionId=v1",
     }
+
+
+@given(st.text(min_size=1))
+def test_continuation_tokens_round_trip_any_name(name: str) -> None:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return  # a lone surrogate is no key
+    token = encode_continuation_token(name)
+    assert token.isascii()
+    assert decode_continuation_token(token) == name
+    assert decode_continuation_token(token.rstrip("=")) == name  # padding is optional
+
+
+@pytest.mark.parametrize("token", ["", "/w==", "a", "é"])
+def test_empty_or_undecodable_continuation_token_is_invalid_argument(token: str) -> None:
+    with pytest.raises(S3Error) as info:
+        decode_continuation_token(token)
+    assert info.value.code == "InvalidArgument"
+    assert info.value.message == "The continuation token provided is incorrect"
+    assert info.value.extra == {"ArgumentName": "continuation-token", "ArgumentValue": token}

@@ -21,8 +21,8 @@ from s3box.protocol.operations.listing import (
     parse_list_object_versions,
     render_list_multipart_uploads,
     render_list_object_versions,
-    render_list_objects,
-    render_list_objects_v2,
+    render_list_objects_v2_xml,
+    render_list_objects_xml,
     render_list_versions_result,
 )
 from s3box.protocol.request import Head
@@ -60,7 +60,7 @@ def v1(entries=(), prefixes=(), **kw):
         "owner": OWNER,
     }
     args.update(kw)
-    return parse(render_list_objects(ListObjectsOutput(**args)))
+    return parse(render_list_objects_xml(ListObjectsOutput(**args)))
 
 
 def v2(entries=(), prefixes=(), **kw):
@@ -81,7 +81,7 @@ def v2(entries=(), prefixes=(), **kw):
         "owner": OWNER,
     }
     args.update(kw)
-    return parse(render_list_objects_v2(ListObjectsV2Output(**args)))
+    return parse(render_list_objects_v2_xml(ListObjectsV2Output(**args)))
 
 
 @given(st.lists(xml_keys, min_size=1, max_size=5))
@@ -103,7 +103,7 @@ def test_listing_with_url_encoding_is_parseable_and_round_trips_any_key(keys, pr
 
 @given(any_keys)
 def test_listing_with_control_characters_never_emits_raw_control_bytes(key):
-    body = render_list_objects_v2(
+    body = render_list_objects_v2_xml(
         ListObjectsV2Output(
             "b", key, None, 1000, None, [entry(key)], [], False, 1, None, None, None, False, OWNER
         )
@@ -146,7 +146,7 @@ def test_v2_structure_and_fields():
 
 
 def test_v2_etag_quotes_are_written_as_entities_like_s3():
-    body = render_list_objects_v2(
+    body = render_list_objects_v2_xml(
         ListObjectsV2Output(
             "b", None, None, 1000, None, [entry("k")], [], False, 1, None, None, None, False, OWNER
         )
@@ -240,7 +240,7 @@ def botocore_parse(operation: str, body: bytes) -> dict[str, Any]:
 @settings(deadline=None)  # the first example loads botocore's S3 model
 @given(st.lists(xml_keys, min_size=1, max_size=4, unique=True), xml_keys)
 def test_boto3_reads_back_keys_prefixes_and_quoted_etags_v2(keys, common_prefix):
-    body = render_list_objects_v2(ListObjectsV2Output(
+    body = render_list_objects_v2_xml(ListObjectsV2Output(
         "b", "", "/", 1000, "url", [entry(k) for k in keys], [common_prefix], False,
         len(keys) + 1, None, None, None, False, OWNER,
     ))  # fmt: skip
@@ -253,7 +253,7 @@ def test_boto3_reads_back_keys_prefixes_and_quoted_etags_v2(keys, common_prefix)
 @settings(deadline=None)
 @given(xml_keys, xml_keys)
 def test_boto3_reads_back_v1_markers(marker, next_marker):
-    body = render_list_objects(
+    body = render_list_objects_xml(
         ListObjectsOutput(
             "b", None, marker, "/", 1, "url", [entry(next_marker)], [], True, next_marker, OWNER
         )

@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from s3box.protocol.errors import S3Error
-from s3box.protocol.operations.buckets import parse_create_bucket
-from s3box.protocol.operations.deletes import parse_delete_objects
+from s3box.protocol.operations.buckets import parse_create_bucket_xml
+from s3box.protocol.operations.deletes import parse_delete_objects_xml
 from s3box.protocol.operations.multipart import parse_complete_multipart_upload
 from s3box.protocol.operations.tagging import parse_bucket_tags, parse_object_tags
 
@@ -42,16 +42,16 @@ HOSTILE = [
 @pytest.mark.parametrize(
     "parser",
     [
-        parse_delete_objects,
+        parse_delete_objects_xml,
         parse_complete_multipart_upload,
         parse_object_tags,
         parse_bucket_tags,
-        parse_create_bucket,
+        parse_create_bucket_xml,
     ],
 )
 @pytest.mark.parametrize("body", HOSTILE)
 def test_hostile_or_malformed_bodies_are_malformed_xml(parser, body):
-    if parser is parse_create_bucket and body == b"":
+    if parser is parse_create_bucket_xml and body == b"":
         assert parser(body) is None
         return
     with pytest.raises(S3Error) as info:
@@ -62,11 +62,11 @@ def test_hostile_or_malformed_bodies_are_malformed_xml(parser, body):
 @given(st.binary(max_size=200))
 def test_arbitrary_bytes_never_raise_anything_but_s3_errors(body):
     for parser in (
-        parse_delete_objects,
+        parse_delete_objects_xml,
         parse_complete_multipart_upload,
         parse_object_tags,
         parse_bucket_tags,
-        parse_create_bucket,
+        parse_create_bucket_xml,
     ):
         try:
             parser(body)
