@@ -31,7 +31,8 @@ from s3box.server.auth import authenticate, secret_lookup
 from s3box.server.bandwidth import BandwidthMeter
 from s3box.server.completions import CompletionCache
 from s3box.server.deps import HandlerDeps
-from s3box.server.handlers import admin, buckets, extras, multipart, objects
+from s3box.server.handlers import admin, buckets, extras, objects
+from s3box.server.handlers.multipart import MultipartHandlers
 from s3box.server.http import ClientDisconnected, Receive, RequestContext, Send
 from s3box.server.lifecycle import Lifecycle
 from s3box.server.metrics import Metrics
@@ -102,9 +103,9 @@ class S3App:
         """Each handler family is built with what it uses (HandlerDeps) and
         names its operations; the route test checks none is missing."""
         deps = HandlerDeps(engine=self.engine, region=self.region, completions=self.completions)
-        assert deps  # wave 2: each family class takes deps here
-        for module in (buckets, objects, multipart, extras):
+        for module in (buckets, objects, extras):
             self.handlers.update(module.HANDLERS)
+        self.handlers.update(MultipartHandlers(deps).routes())
         self.admin_handlers.update(admin.HANDLERS)
         self.handlers.update(admin.S3_HANDLERS)
 

@@ -48,10 +48,10 @@ def render_copy_object(
     return _copy_result("CopyObjectResult", etag, last_modified, checksums, checksum_type)
 
 
-def render_upload_part_copy(
+def copy_part_result(
     etag: str, last_modified: float, checksums: Mapping[str, str] | None = None
 ) -> bytes:
-    """CopyPartResult of UploadPartCopy."""
+    """CopyPartResult of UploadPartCopy (its response: multipart.render_upload_part_copy)."""
     return _copy_result("CopyPartResult", etag, last_modified, checksums)
 
 

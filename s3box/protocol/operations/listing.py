@@ -11,9 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from s3box.protocol.query import MAX_PAGE_SIZE, int_query_param, parse_encoding_type
+from s3box.protocol.request import RequestHead, bucket_of
+from s3box.protocol.response import Response, xml_response
 from s3box.protocol.timefmt import iso8601_ms
-from s3box.protocol.xmlrender import Owner, bool_text, document, el, encoder, escape, owner_el
-from s3box.records import ListEntry, UploadInfo
+from s3box.protocol.xmlrender import (
+    OWNER,
+    Owner,
+    bool_text,
+    document,
+    el,
+    encoder,
+    escape,
+    owner_el,
+)
+from s3box.records import ListEntry, UploadInfo, UploadsPage
 
 
 def _checksum(e: ListEntry) -> str:
@@ -227,7 +239,7 @@ def _upload(u: UploadInfo, enc: Callable[[str], str], owner_xml: str) -> str:
     )
 
 
-def render_list_multipart_uploads(out: ListMultipartUploadsOutput) -> bytes:
+def list_multipart_uploads_result(out: ListMultipartUploadsOutput) -> bytes:
     """ListMultipartUploadsResult (ListMultipartUploads reference, all fields).
 
     With encoding-type=url, Delimiter, KeyMarker, Prefix, NextKeyMarker and
@@ -252,3 +264,49 @@ def render_list_multipart_uploads(out: ListMultipartUploadsOutput) -> bytes:
     parts.extend(_upload(u, enc, owner_xml) for u in out.uploads)
     parts.append(_common_prefixes(out.common_prefixes, enc))
     return document("ListMultipartUploadsResult", "".join(parts))
+
+
+@dataclass(frozen=True, slots=True)
+class ListMultipartUploadsInput:
+    bucket: str
+    prefix: str
+    delimiter: str
+    key_marker: str
+    upload_id_marker: str
+    max_uploads: int
+    encoding_type: str | None
+
+
+def parse_list_multipart_uploads(req: RequestHead) -> ListMultipartUploadsInput:
+    bucket = bucket_of(req)
+    q = req.query
+    prefix = q.get("prefix", "")
+    delimiter = q.get("delimiter", "")
+    key_marker = q.get("key-marker", "")
+    upload_id_marker = q.get("upload-id-marker", "")
+    max_uploads = int_query_param(q, "max-uploads", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+    encoding_type = parse_encoding_type(q)
+    return ListMultipartUploadsInput(
+        bucket, prefix, delimiter, key_marker, upload_id_marker, max_uploads, encoding_type
+    )
+
+
+def render_list_multipart_uploads(inp: ListMultipartUploadsInput, page: UploadsPage) -> Response:
+    """The engine's page as ListMultipartUploadsResult (an empty query value
+    renders as an absent one)."""
+    out = ListMultipartUploadsOutput(
+        bucket=inp.bucket,
+        key_marker=inp.key_marker or None,
+        upload_id_marker=inp.upload_id_marker or None,
+        next_key_marker=page.next_key_marker,
+        next_upload_id_marker=page.next_upload_id_marker,
+        max_uploads=inp.max_uploads,
+        is_truncated=page.is_truncated,
+        uploads=page.uploads,
+        common_prefixes=page.common_prefixes,
+        prefix=inp.prefix or None,
+        delimiter=inp.delimiter or None,
+        encoding_type=inp.encoding_type,
+        owner=OWNER,
+    )
+    return xml_response(list_multipart_uploads_result(out))

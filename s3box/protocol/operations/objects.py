@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from s3box.protocol.operations.multipart import page_parts
+from s3box.protocol.operations.multipart_documents import page_parts
 from s3box.protocol.query import MAX_PAGE_SIZE
 from s3box.protocol.xmlrender import bool_text, checksums_el, document, el
 from s3box.records import ObjectMeta

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from s3box.protocol.operations.copy import render_copy_object, render_upload_part_copy
+from s3box.protocol.operations.copy import copy_part_result, render_copy_object
 from s3box.protocol.xmlrender import S3_NS
 from tests.unit.protocol.operations.xmltest import ETAG, TS, parse, root_of, text, text_at
 
 
 @pytest.mark.parametrize(
     ("render", "root_name"),
-    [(render_copy_object, "CopyObjectResult"), (render_upload_part_copy, "CopyPartResult")],
+    [(render_copy_object, "CopyObjectResult"), (copy_part_result, "CopyPartResult")],
 )
 def test_copy_results(render, root_name):
     root = parse(render(ETAG, TS, {"CRC32": "AAAAAA=="}))

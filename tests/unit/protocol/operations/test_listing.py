@@ -16,7 +16,7 @@ from s3box.protocol.operations.listing import (
     ListObjectsOutput,
     ListObjectsV2Output,
     ListObjectVersionsOutput,
-    render_list_multipart_uploads,
+    list_multipart_uploads_result,
     render_list_object_versions,
     render_list_objects,
     render_list_objects_v2,
@@ -301,7 +301,7 @@ def test_list_multipart_uploads_all_fields_and_url_encoding():
         ),
     ]
     root = parse(
-        render_list_multipart_uploads(
+        list_multipart_uploads_result(
             ListMultipartUploadsOutput(
                 "b", "k m", "u0", "c", "u2", 2, True, uploads, ["p q/"], "", "/", "url", OWNER
             )

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from s3box.protocol.errors import S3Error
 from s3box.protocol.operations.buckets import parse_create_bucket
 from s3box.protocol.operations.deletes import parse_delete_objects
-from s3box.protocol.operations.multipart import parse_complete_multipart_upload
+from s3box.protocol.operations.multipart_documents import parse_completed_parts
 from s3box.protocol.operations.tagging import parse_put_bucket_tagging, parse_put_object_tagging
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
@@ -43,7 +43,7 @@ HOSTILE = [
     "parser",
     [
         parse_delete_objects,
-        parse_complete_multipart_upload,
+        parse_completed_parts,
         parse_put_object_tagging,
         parse_put_bucket_tagging,
         parse_create_bucket,
@@ -63,7 +63,7 @@ def test_hostile_or_malformed_bodies_are_malformed_xml(parser, body):
 def test_arbitrary_bytes_never_raise_anything_but_s3_errors(body):
     for parser in (
         parse_delete_objects,
-        parse_complete_multipart_upload,
+        parse_completed_parts,
         parse_put_object_tagging,
         parse_put_bucket_tagging,
         parse_create_bucket,

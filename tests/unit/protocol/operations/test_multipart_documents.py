@@ -1,18 +1,19 @@
-"""CreateMultipartUpload and CompleteMultipartUpload documents, ListParts."""
+"""The multipart documents: InitiateMultipartUploadResult, the
+CompleteMultipartUpload body and result, ListPartsResult and part paging."""
 
 from __future__ import annotations
 
 import pytest
 
 from s3box.protocol.errors import S3Error
-from s3box.protocol.operations.multipart import (
+from s3box.protocol.operations.multipart_documents import (
     CompletedPart,
     ListPartsOutput,
+    complete_multipart_upload_result,
+    initiate_multipart_upload_result,
+    list_parts_result,
     page_parts,
-    parse_complete_multipart_upload,
-    render_complete_multipart_upload,
-    render_create_multipart_upload,
-    render_list_parts,
+    parse_completed_parts,
 )
 from s3box.protocol.xmlrender import S3_NS
 from s3box.records import PartRecord
@@ -20,7 +21,7 @@ from tests.unit.protocol.operations.xmltest import ETAG, NS, OWNER, TS, parse, q
 
 
 def test_create_multipart_upload_result():
-    root = parse(render_create_multipart_upload("b", "k <1>", "up-1"))
+    root = parse(initiate_multipart_upload_result("b", "k <1>", "up-1"))
     assert (text(root, "Bucket"), text(root, "Key"), text(root, "UploadId")) == (
         "b",
         "k <1>",
@@ -29,7 +30,7 @@ def test_create_multipart_upload_result():
 
 
 def test_complete_multipart_with_checksum():
-    body = render_complete_multipart_upload(
+    body = complete_multipart_upload_result(
         "http://h/b/k", "b", "k", f"{ETAG}-3", {"CRC32C": "xyz=-3"}, "COMPOSITE"
     )
     root = parse(body)
@@ -42,7 +43,7 @@ def test_complete_multipart_with_checksum():
 def test_list_parts_all_fields():
     parts = [PartRecord(1, 5, "e1", "c1", TS), PartRecord(2, 6, "e2", None, TS)]
     root = parse(
-        render_list_parts(
+        list_parts_result(
             ListPartsOutput(
                 "b", "k", "up", 0, 2, 1000, False, parts, OWNER, "STANDARD", "SHA256", "COMPOSITE"
             )
@@ -76,7 +77,7 @@ def test_parse_complete_multipart_parts_etags_and_checksums():
         "<ChecksumSHA256>BBB=</ChecksumSHA256><ChecksumBogus>x</ChecksumBogus></Part>"
         "<Part><PartNumber>3</PartNumber><ETag>e3</ETag></Part>"
     )
-    assert parse_complete_multipart_upload(body) == [
+    assert parse_completed_parts(body) == [
         CompletedPart(1, "e1", {"CRC32": "AAA="}),
         CompletedPart(2, "e2", {"SHA256": "BBB="}),
         CompletedPart(3, "e3", {}),
@@ -87,7 +88,7 @@ def test_parse_complete_multipart_parts_etags_and_checksums():
 def test_parse_complete_multipart_non_integer_part_number_is_malformed(number):
     body = complete_body(f"<Part><PartNumber>{number}</PartNumber><ETag>e</ETag></Part>")
     with pytest.raises(S3Error) as info:
-        parse_complete_multipart_upload(body)
+        parse_completed_parts(body)
     assert info.value.code == "MalformedXML"
 
 
@@ -97,7 +98,7 @@ def test_parse_complete_multipart_non_integer_part_number_is_malformed(number):
 )
 def test_parse_complete_multipart_missing_parts_or_fields_is_malformed(parts):
     with pytest.raises(S3Error) as info:
-        parse_complete_multipart_upload(complete_body(parts))
+        parse_completed_parts(complete_body(parts))
     assert info.value.code == "MalformedXML"
 
 
