@@ -51,7 +51,7 @@ def render_copy_object(
 def copy_part_result(
     etag: str, last_modified: float, checksums: Mapping[str, str] | None = None
 ) -> bytes:
-    """CopyPartResult of UploadPartCopy (its response: multipart.render_upload_part_copy)."""
+    """CopyPartResult of UploadPartCopy."""
     return _copy_result("CopyPartResult", etag, last_modified, checksums)
 
 

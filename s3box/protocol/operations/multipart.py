@@ -60,12 +60,12 @@ def _upload_id(req: RequestHead) -> str:
     return upload_id
 
 
-def _customer_key_error(req: RequestHead, prefix: str = "x-amz-") -> S3Error | None:
+def _customer_key_error(req: RequestHead) -> S3Error | None:
     """The error SSE-C headers get on a part (no upload is created with a
     customer key), kept until the upload is known to exist: NoSuchUpload
     comes first."""
     try:
-        reject_customer_key(req, prefix)
+        reject_customer_key(req)
     except S3Error as err:
         return err
     return None
