@@ -38,7 +38,7 @@ from s3box.server.handlers.attributes import AttributesHandlers
 from s3box.server.handlers.buckets import BucketHandlers
 from s3box.server.handlers.deletes import DeleteHandlers
 from s3box.server.handlers.listing import ListingHandlers
-from s3box.server.handlers.multipart import HANDLERS as MULTIPART_HANDLERS
+from s3box.server.handlers.multipart import MultipartHandlers
 from s3box.server.handlers.objects import ObjectHandlers
 from s3box.server.handlers.tagging import TaggingHandlers
 from s3box.server.handlers.unconfigured import UnconfiguredHandlers
@@ -127,10 +127,10 @@ class S3App:
             AttributesHandlers(deps),
             VersionsHandlers(deps),
             UnconfiguredHandlers(deps),
+            MultipartHandlers(deps),
         )
         for family in families:
             self.handlers.update(family.routes())
-        self.handlers.update(MULTIPART_HANDLERS)
         admin = AdminHandlers(
             engine=self.engine,
             metrics=self.metrics,
@@ -199,7 +199,6 @@ class S3App:
         ]
         headers, unique_headers = fold_headers(header_list)
         ctx = RequestContext(
-            app=self,
             method=method,
             raw_path=raw_path,
             raw_query=raw_query,

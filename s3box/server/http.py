@@ -11,14 +11,11 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from s3box.protocol.auth import AuthResult
 from s3box.protocol.errors import S3Error
 from s3box.protocol.limits import BodyDeadline, BodyTimeouts, request_timeout
-
-if TYPE_CHECKING:
-    from s3box.server.app import S3App
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -39,7 +36,6 @@ class ClientDisconnected(Exception):
 
 @dataclass(slots=True)
 class RequestContext:
-    app: S3App
     method: str
     raw_path: str
     raw_query: str

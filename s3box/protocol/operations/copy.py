@@ -69,7 +69,7 @@ def render_copy_object(meta: ObjectMeta) -> Response:
     return xml_response(body)
 
 
-def render_upload_part_copy(
+def copy_part_result(
     etag: str, last_modified: float, checksums: Mapping[str, str] | None = None
 ) -> bytes:
     """CopyPartResult of UploadPartCopy."""

@@ -1,6 +1,6 @@
-"""Listings: ListObjects and ListObjectsV2 (typed input, parse and render of
-each), and the ListObjectVersions and ListMultipartUploads results, each
-rendered from a typed page record.
+"""Listings of objects: ListObjects, ListObjectsV2 and ListObjectVersions
+(typed input, parse and render of each, the XML from a typed page record).
+ListMultipartUploads is in list_uploads.py.
 
 Rendering builds strings directly (no ElementTree) because listings are hot.
 With encoding-type=url, the key-like fields S3 names are url-encoded;
@@ -35,7 +35,7 @@ from s3box.protocol.xmlrender import (
     escape,
     owner_el,
 )
-from s3box.records import ListEntry, ListPage, UploadInfo
+from s3box.records import ListEntry, ListPage
 
 
 def _checksum(e: ListEntry) -> str:
@@ -62,7 +62,7 @@ def _contents(entries: Sequence[ListEntry], enc: Callable[[str], str], owner: Ow
     )
 
 
-def _common_prefixes(prefixes: Iterable[str], enc: Callable[[str], str]) -> str:
+def common_prefixes(prefixes: Iterable[str], enc: Callable[[str], str]) -> str:
     return "".join(f"<CommonPrefixes><Prefix>{enc(p)}</Prefix></CommonPrefixes>" for p in prefixes)
 
 
@@ -152,7 +152,7 @@ def render_list_objects_xml(out: ListObjectsOutput) -> bytes:
         parts.append(el("EncodingType", out.encoding_type))
     parts.append(f"<IsTruncated>{bool_text(out.is_truncated)}</IsTruncated>")
     parts.append(_contents(out.entries, enc, out.owner))
-    parts.append(_common_prefixes(out.common_prefixes, enc))
+    parts.append(common_prefixes(out.common_prefixes, enc))
     return document("ListBucketResult", "".join(parts))
 
 
@@ -263,7 +263,7 @@ def render_list_objects_v2_xml(out: ListObjectsV2Output) -> bytes:
     if out.start_after:
         parts.append(f"<StartAfter>{enc(out.start_after)}</StartAfter>")
     parts.append(_contents(out.entries, enc, out.owner if out.fetch_owner else None))
-    parts.append(_common_prefixes(out.common_prefixes, enc))
+    parts.append(common_prefixes(out.common_prefixes, enc))
     return document("ListBucketResult", "".join(parts))
 
 
@@ -319,7 +319,7 @@ def render_list_versions_result(out: ListObjectVersionsOutput) -> bytes:
         f"<StorageClass>{escape(e.storage_class)}</StorageClass>{owner_xml}</Version>"
         for e in out.entries
     )
-    parts.append(_common_prefixes(out.common_prefixes, enc))
+    parts.append(common_prefixes(out.common_prefixes, enc))
     return document("ListVersionsResult", "".join(parts))
 
 
@@ -386,63 +386,3 @@ def render_list_object_versions(inp: ListObjectVersionsInput, page: ListPage) ->
         owner=OWNER,
     )
     return xml_response(render_list_versions_result(out))
-
-
-@dataclass(slots=True)
-class ListMultipartUploadsOutput:
-    """One page of ListMultipartUploads as its result shows it."""
-
-    bucket: str
-    key_marker: str | None
-    upload_id_marker: str | None
-    next_key_marker: str | None
-    next_upload_id_marker: str | None
-    max_uploads: int
-    is_truncated: bool
-    uploads: Sequence[UploadInfo]
-    common_prefixes: Sequence[str]
-    prefix: str | None
-    delimiter: str | None
-    encoding_type: str | None
-    owner: Owner
-
-
-def _upload(u: UploadInfo, enc: Callable[[str], str], owner_xml: str) -> str:
-    extra = ""
-    record = u.fields.checksum
-    if record is not None and record.algorithm:
-        extra += el("ChecksumAlgorithm", record.algorithm)
-    if record is not None and record.type:
-        extra += el("ChecksumType", record.type)
-    return (
-        f"<Upload><Key>{enc(u.key)}</Key>{el('UploadId', u.upload_id)}{owner_xml}"
-        f"{el('StorageClass', u.fields.storage_class)}"
-        f"<Initiated>{iso8601_ms(u.initiated)}</Initiated>{extra}</Upload>"
-    )
-
-
-def render_list_multipart_uploads(out: ListMultipartUploadsOutput) -> bytes:
-    """ListMultipartUploadsResult (ListMultipartUploads reference, all fields).
-
-    With encoding-type=url, Delimiter, KeyMarker, Prefix, NextKeyMarker and
-    Key are encoded (reference, EncodingType); upload ids never are.
-    """
-    enc = encoder(out.encoding_type)
-    parts = [
-        el("Bucket", out.bucket),
-        f"<KeyMarker>{enc(out.key_marker or '')}</KeyMarker>",
-        el("UploadIdMarker", out.upload_id_marker or ""),
-        f"<NextKeyMarker>{enc(out.next_key_marker or '')}</NextKeyMarker>",
-        el("NextUploadIdMarker", out.next_upload_id_marker or ""),
-    ]
-    if out.delimiter:
-        parts.append(f"<Delimiter>{enc(out.delimiter)}</Delimiter>")
-    parts.append(f"<Prefix>{enc(out.prefix or '')}</Prefix>")
-    parts.append(f"<MaxUploads>{out.max_uploads}</MaxUploads>")
-    if out.encoding_type:
-        parts.append(el("EncodingType", out.encoding_type))
-    parts.append(f"<IsTruncated>{bool_text(out.is_truncated)}</IsTruncated>")
-    owner_xml = owner_el("Initiator", out.owner) + owner_el("Owner", out.owner)
-    parts.extend(_upload(u, enc, owner_xml) for u in out.uploads)
-    parts.append(_common_prefixes(out.common_prefixes, enc))
-    return document("ListMultipartUploadsResult", "".join(parts))

@@ -1,167 +1,289 @@
-"""Multipart documents: CreateMultipartUpload's result, the
-CompleteMultipartUpload body and result, and ListParts.
+"""Multipart uploads, operation by operation: each one's typed input, parsed
+from the request head (CompleteMultipartUpload also from the document the
+handler read), and its response rendered from the engine's records.
 
-Pure code; part order and existence are the caller's checks.
+Pure code; the documents are multipart_documents', the checksum rules
+multipart_checksums'.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
-from s3box.protocol import xmlbounds
-from s3box.protocol.timefmt import iso8601_ms
-from s3box.protocol.xmlparse import (
-    children,
-    local_name,
-    malformed,
-    parse_root,
-    required_text,
-    text_of,
+from s3box.protocol import checksums
+from s3box.protocol.checksums import RequestChecksum
+from s3box.protocol.conditions import write_condition
+from s3box.protocol.errors import S3Error
+from s3box.protocol.object_headers import (
+    object_fields_from_headers,
+    quote_etag,
+    reject_customer_key,
 )
-from s3box.protocol.xmlrender import (
-    Owner,
-    bool_text,
-    checksums_el,
-    document,
-    el,
-    owner_el,
-    quoted_etag_el,
+from s3box.protocol.operations.copy import copy_part_result, copy_source_checker, parse_copy_source
+from s3box.protocol.operations.multipart_checksums import (
+    checksum_response_headers,
+    final_checksum,
+    parse_full_object_checksums,
+    parse_upload_checksum,
+    upload_algorithm,
 )
-from s3box.records import PartRecord, unquote_etag
+from s3box.protocol.operations.multipart_documents import (
+    CompletedPart,
+    ListPartsOutput,
+    complete_multipart_upload_result,
+    initiate_multipart_upload_result,
+    list_parts_result,
+    page_parts,
+    parse_completed_parts,
+)
+from s3box.protocol.query import MAX_PAGE_SIZE, int_query_param, parse_part_number
+from s3box.protocol.ranges import parse_copy_source_range
+from s3box.protocol.request import RequestHead, bucket_of, key_of
+from s3box.protocol.response import Response, xml_response
+from s3box.protocol.xmlrender import OWNER
+from s3box.records import (
+    MAX_PART_NUMBER,
+    ChecksumRecord,
+    ObjectFields,
+    ObjectMeta,
+    PartRecord,
+    UploadInfo,
+    WriteCondition,
+)
 
-_CHECKSUM_PREFIX = "Checksum"
-_CHECKSUM_ALGORITHMS = frozenset({"CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"})
-_PART_NUMBER = re.compile(r"\s*[0-9]{1,9}\s*", re.ASCII)
+
+def _upload_id(req: RequestHead) -> str:
+    upload_id = req.query.get("uploadId", "")
+    if not upload_id:
+        raise S3Error("NoSuchUpload", extra={"UploadId": upload_id})
+    return upload_id
 
 
-@dataclass(slots=True)
-class CompletedPart:
-    """One <Part> of a CompleteMultipartUpload request.
+def _customer_key_error(req: RequestHead) -> S3Error | None:
+    """The error SSE-C headers get on a part (no upload is created with a
+    customer key), kept until the upload is known to exist: NoSuchUpload
+    comes first."""
+    try:
+        reject_customer_key(req)
+    except S3Error as err:
+        return err
+    return None
 
-    etag is unquoted; checksums maps algorithm (CRC32, CRC32C, CRC64NVME,
-    SHA1, SHA256) to the base64 value the client sent for that part.
-    """
 
+@dataclass(frozen=True, slots=True)
+class CreateMultipartUploadInput:
+    bucket: str
+    key: str
+    fields: ObjectFields  # fields.checksum: the algorithm and type chosen, if any
+
+
+def parse_create_multipart_upload(req: RequestHead) -> CreateMultipartUploadInput:
+    bucket = bucket_of(req)
+    key = key_of(req)
+    fields = object_fields_from_headers(req)
+    fields.checksum = parse_upload_checksum(req.headers)
+    return CreateMultipartUploadInput(bucket, key, fields)
+
+
+def render_create_multipart_upload(inp: CreateMultipartUploadInput, upload_id: str) -> Response:
+    response = xml_response(initiate_multipart_upload_result(inp.bucket, inp.key, upload_id))
+    response.headers.extend(checksum_response_headers(inp.fields.checksum))
+    return response
+
+
+@dataclass(frozen=True, slots=True)
+class UploadPartInput:
+    bucket: str
+    key: str
+    upload_id: str
     part_number: int
-    etag: str
-    checksums: dict[str, str] = field(default_factory=dict)
+    customer_key_error: S3Error | None
 
 
-def render_create_multipart_upload(bucket: str, key: str, upload_id: str) -> bytes:
-    """InitiateMultipartUploadResult: Bucket, Key, UploadId."""
-    body = f"{el('Bucket', bucket)}{el('Key', key)}{el('UploadId', upload_id)}"
-    return document("InitiateMultipartUploadResult", body)
+def parse_upload_part(req: RequestHead) -> UploadPartInput:
+    return UploadPartInput(
+        bucket_of(req),
+        key_of(req),
+        _upload_id(req),
+        parse_part_number(req.query.get("partNumber", "")),
+        _customer_key_error(req),
+    )
 
 
-def parse_complete_multipart_upload(body: bytes) -> list[CompletedPart]:
-    """CompleteMultipartUpload request -> its parts, in request order.
+def part_algorithm(inp: UploadPartInput | UploadPartCopyInput, info: UploadInfo) -> str:
+    """The algorithm the part is hashed in, once its upload was found (and
+    the part's SSE-C headers refused)."""
+    if inp.customer_key_error is not None:
+        raise inp.customer_key_error
+    return upload_algorithm(info)
 
-    PartNumber and ETag are required in each Part; a PartNumber that is not a
-    plain integer is MalformedXML. Order and existence are the caller's checks
-    (InvalidPartOrder / InvalidPart).
-    """
-    root = parse_root(body, "CompleteMultipartUpload", xmlbounds.MAX_ELEMENTS_COMPLETE)
-    part_elements = children(root, "Part")
-    if not part_elements:
-        raise malformed()
-    parts: list[CompletedPart] = []
-    for element in part_elements:
-        number_text = required_text(element, "PartNumber")
-        if _PART_NUMBER.fullmatch(number_text) is None:
-            raise malformed()
-        etag = unquote_etag(required_text(element, "ETag"))
-        checksums: dict[str, str] = {}
-        for sub in element:
-            name = local_name(sub.tag)
-            if name.startswith(_CHECKSUM_PREFIX):
-                algorithm = name[len(_CHECKSUM_PREFIX) :]
-                if algorithm in _CHECKSUM_ALGORITHMS:
-                    checksums[algorithm] = text_of(sub).strip()
-        parts.append(CompletedPart(int(number_text), etag, checksums))
-    return parts
+
+def render_upload_part(
+    info: UploadInfo,
+    part: PartRecord,
+    requested: RequestChecksum | None,
+    values: Mapping[str, str],
+) -> Response:
+    """ETag, and the part's checksum: in the algorithm the client sent one in
+    (values: the payload's computed checksums), else the upload's own."""
+    headers = [("etag", quote_etag(part.etag))]
+    if requested is not None:
+        headers.append((checksums.header_name(requested.algorithm), values[requested.algorithm]))
+    elif info.fields.checksum is not None and part.checksum is not None:
+        headers.append((checksums.header_name(upload_algorithm(info)), part.checksum))
+    return Response(headers=headers)
+
+
+@dataclass(frozen=True, slots=True)
+class UploadPartCopyInput:
+    bucket: str
+    key: str
+    upload_id: str
+    part_number: int
+    src_bucket: str
+    src_key: str
+    copy_source_range: str | None  # checked against the source's size
+    check_source: Callable[[ObjectMeta], None]  # copy-source conditions
+    customer_key_error: S3Error | None
+
+    def byte_range(self, size: int) -> tuple[int, int]:
+        """The inclusive byte range to copy from a source of `size` bytes."""
+        return parse_copy_source_range(self.copy_source_range, size)
+
+
+def parse_upload_part_copy(req: RequestHead) -> UploadPartCopyInput:
+    bucket = bucket_of(req)
+    key = key_of(req)
+    upload_id = _upload_id(req)
+    number = parse_part_number(req.query.get("partNumber", ""))
+    src_bucket, src_key = parse_copy_source(req.headers["x-amz-copy-source"])
+    return UploadPartCopyInput(
+        bucket,
+        key,
+        upload_id,
+        number,
+        src_bucket,
+        src_key,
+        req.headers.get("x-amz-copy-source-range"),
+        copy_source_checker(req),
+        _customer_key_error(req),
+    )
+
+
+def render_upload_part_copy(info: UploadInfo, part: PartRecord) -> Response:
+    """CopyPartResult, with the part's checksum when the upload chose an algorithm."""
+    extra = None
+    if info.fields.checksum is not None and part.checksum:
+        extra = {upload_algorithm(info): part.checksum}
+    return xml_response(copy_part_result(part.etag, part.last_modified, extra))
+
+
+@dataclass(frozen=True, slots=True)
+class CompleteMultipartUploadInput:
+    bucket: str
+    key: str
+    upload_id: str
+    parts: list[CompletedPart]
+    condition: WriteCondition | None  # If-Match / If-None-Match on the object
+    full_object_checksums: dict[str, str]  # algorithm -> the whole object's value sent
+
+    @property
+    def requested(self) -> list[tuple[int, str]]:
+        """(part number, ETag) of each part named, in request order."""
+        return [(p.part_number, p.etag) for p in self.parts]
+
+
+def parse_complete_multipart_upload(req: RequestHead, body: bytes) -> CompleteMultipartUploadInput:
+    """The request head and the CompleteMultipartUpload document the handler read."""
+    bucket = bucket_of(req)
+    key = key_of(req)
+    upload_id = _upload_id(req)
+    parts = parse_completed_parts(body)
+    condition = write_condition(req)
+    return CompleteMultipartUploadInput(
+        bucket, key, upload_id, parts, condition, parse_full_object_checksums(req.headers)
+    )
+
+
+def complete_checksum(
+    inp: CompleteMultipartUploadInput, info: UploadInfo, parts: Sequence[PartRecord]
+) -> ChecksumRecord | None:
+    """The completed object's checksum, from its parts (see final_checksum)."""
+    wanted = [(p.part_number, p.checksums) for p in inp.parts]
+    return final_checksum(info, parts, wanted, inp.full_object_checksums)
 
 
 def render_complete_multipart_upload(
-    location: str,
-    bucket: str,
-    key: str,
+    inp: CompleteMultipartUploadInput,
+    info: UploadInfo,
     etag: str,
-    checksum: Mapping[str, str] | None = None,
-    checksum_type: str | None = None,
-) -> bytes:
-    """CompleteMultipartUploadResult: Location, Bucket, Key, ETag, Checksum*,
-    ChecksumType."""
-    body = (
-        f"{el('Location', location)}{el('Bucket', bucket)}{el('Key', key)}"
-        f"{quoted_etag_el(etag)}{checksums_el(checksum or {})}"
+    checksum: ChecksumRecord | None,
+) -> Response:
+    """CompleteMultipartUploadResult; the checksum is shown when the upload chose an algorithm."""
+    shown = checksum if checksum is not None and info.fields.checksum else None
+    body = complete_multipart_upload_result(
+        f"/{inp.bucket}/{inp.key}",
+        inp.bucket,
+        inp.key,
+        etag,
+        {shown.algorithm: shown.value} if shown else None,
+        shown.type if shown else None,
     )
-    if checksum_type:
-        body += el("ChecksumType", checksum_type)
-    return document("CompleteMultipartUploadResult", body)
+    return xml_response(body)
 
 
-def page_parts(
-    parts: Sequence[PartRecord], part_number_marker: int, max_parts: int
-) -> tuple[list[PartRecord], bool]:
-    """The page of `parts` (in part-number order) after part_number_marker,
-    at most max_parts long, and whether more follow it. Shared by ListParts
-    and GetObjectAttributes' ObjectParts."""
-    after = [p for p in parts if p.number > part_number_marker]
-    page = after[:max_parts]
-    return page, len(after) > len(page)
+@dataclass(frozen=True, slots=True)
+class AbortMultipartUploadInput:
+    bucket: str
+    key: str
+    upload_id: str
 
 
-@dataclass(slots=True)
-class ListPartsOutput:
-    """One page of ListParts as its ListPartsResult shows it."""
+def parse_abort_multipart_upload(req: RequestHead) -> AbortMultipartUploadInput:
+    return AbortMultipartUploadInput(bucket_of(req), key_of(req), _upload_id(req))
 
+
+def render_abort_multipart_upload() -> Response:
+    return Response(status=204)
+
+
+@dataclass(frozen=True, slots=True)
+class ListPartsInput:
     bucket: str
     key: str
     upload_id: str
     part_number_marker: int
-    next_part_number_marker: int
     max_parts: int
-    is_truncated: bool
-    parts: Sequence[PartRecord]
-    owner: Owner
-    storage_class: str = "STANDARD"
-    checksum_algorithm: str | None = None
-    checksum_type: str | None = None
 
 
-def render_list_parts(out: ListPartsOutput) -> bytes:
-    """ListPartsResult (ListParts reference, all fields).
+def parse_list_parts(req: RequestHead) -> ListPartsInput:
+    bucket = bucket_of(req)
+    key = key_of(req)
+    upload_id = _upload_id(req)
+    marker = int_query_param(req.query, "part-number-marker", 0, MAX_PART_NUMBER)
+    max_parts = int_query_param(req.query, "max-parts", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+    return ListPartsInput(bucket, key, upload_id, marker, max_parts)
 
-    Each part's own checksum (PartRecord.checksum) is rendered as
-    Checksum<checksum_algorithm> when the upload has an algorithm.
-    """
-    items: list[str] = []
-    for p in out.parts:
-        checksum = ""
-        if out.checksum_algorithm and p.checksum is not None:
-            checksum = checksums_el({out.checksum_algorithm: p.checksum})
-        items.append(
-            f"<Part><PartNumber>{p.number}</PartNumber>"
-            f"<LastModified>{iso8601_ms(p.last_modified)}</LastModified>"
-            f"{quoted_etag_el(p.etag)}<Size>{p.size}</Size>{checksum}</Part>"
-        )
-    body = [
-        el("Bucket", out.bucket),
-        el("Key", out.key),
-        el("UploadId", out.upload_id),
-        f"<PartNumberMarker>{out.part_number_marker}</PartNumberMarker>",
-        f"<NextPartNumberMarker>{out.next_part_number_marker}</NextPartNumberMarker>",
-        f"<MaxParts>{out.max_parts}</MaxParts>",
-        f"<IsTruncated>{bool_text(out.is_truncated)}</IsTruncated>",
-        "".join(items),
-        owner_el("Initiator", out.owner),
-        owner_el("Owner", out.owner),
-        el("StorageClass", out.storage_class),
-    ]
-    if out.checksum_algorithm:
-        body.append(el("ChecksumAlgorithm", out.checksum_algorithm))
-    if out.checksum_type:
-        body.append(el("ChecksumType", out.checksum_type))
-    return document("ListPartsResult", "".join(body))
+
+def render_list_parts(
+    inp: ListPartsInput, info: UploadInfo, parts: Sequence[PartRecord]
+) -> Response:
+    """The page of parts after the marker, as ListPartsResult."""
+    page, truncated = page_parts(parts, inp.part_number_marker, inp.max_parts)
+    record = info.fields.checksum
+    out = ListPartsOutput(
+        bucket=inp.bucket,
+        key=inp.key,
+        upload_id=inp.upload_id,
+        part_number_marker=inp.part_number_marker,
+        next_part_number_marker=page[-1].number if page else 0,
+        max_parts=inp.max_parts,
+        is_truncated=truncated,
+        parts=page,
+        owner=OWNER,
+        storage_class=info.fields.storage_class,
+        checksum_algorithm=record.algorithm if record else None,
+        checksum_type=record.type if record else None,
+    )
+    return xml_response(list_parts_result(out))

@@ -31,7 +31,7 @@ from s3box.protocol.object_headers import (
     object_headers,
     quote_etag,
 )
-from s3box.protocol.operations.multipart import page_parts
+from s3box.protocol.operations.multipart_documents import page_parts
 from s3box.protocol.query import MAX_PAGE_SIZE, check_version_id, parse_part_number
 from s3box.protocol.ranges import content_range, parse_range
 from s3box.protocol.request import RequestHead, bucket_of, key_of

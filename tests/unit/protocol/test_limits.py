@@ -19,7 +19,7 @@ from s3box.protocol.limits import (
     fold_headers,
 )
 from s3box.protocol.operations.deletes import parse_delete_objects_xml
-from s3box.protocol.operations.multipart import parse_complete_multipart_upload
+from s3box.protocol.operations.multipart_documents import parse_completed_parts
 from s3box.server.http import XML_INLINE_BYTES, parse_document
 
 # --- the head ---
@@ -144,7 +144,7 @@ def test_a_complete_multipart_of_10000_parts_with_every_checksum_parses():
     )
     body = f"<CompleteMultipartUpload>{parts}</CompleteMultipartUpload>".encode()
     assert len(body) > XML_INLINE_BYTES
-    parsed = parse_complete_multipart_upload(body)
+    parsed = parse_completed_parts(body)
     assert len(parsed) == 10_000
     assert parsed[-1].part_number == 10_000
 

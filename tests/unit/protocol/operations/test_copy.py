@@ -9,10 +9,10 @@ from s3box.protocol.conditions import ReadConditions
 from s3box.protocol.errors import S3Error
 from s3box.protocol.operations.copy import (
     check_copy_source,
+    copy_part_result,
     copy_source_checker,
     parse_copy_object,
     render_copy_object,
-    render_upload_part_copy,
 )
 from s3box.protocol.request import Head
 from s3box.protocol.xmlrender import S3_NS
@@ -192,7 +192,7 @@ def test_render_copy_object_without_checksum_has_no_checksum_elements() -> None:
 
 
 def test_upload_part_copy_result() -> None:
-    root = parse(render_upload_part_copy(ETAG, TS, {"CRC32": "AAAAAA=="}))
+    root = parse(copy_part_result(ETAG, TS, {"CRC32": "AAAAAA=="}))
     assert root.tag == f"{{{S3_NS}}}CopyPartResult"
     assert text(root, "ETag") == f'"{ETAG}"'
     assert text(root, "LastModified") == "2026-11-25T15:57:27.123Z"

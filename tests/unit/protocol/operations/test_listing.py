@@ -12,14 +12,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from s3box.protocol.errors import S3Error
-from s3box.protocol.operations.listing import (
+from s3box.protocol.operations.list_uploads import (
     ListMultipartUploadsOutput,
+    list_multipart_uploads_result,
+)
+from s3box.protocol.operations.listing import (
     ListObjectsOutput,
     ListObjectsV2Output,
     ListObjectVersionsInput,
     ListObjectVersionsOutput,
     parse_list_object_versions,
-    render_list_multipart_uploads,
     render_list_object_versions,
     render_list_objects_v2_xml,
     render_list_objects_xml,
@@ -306,7 +308,7 @@ def test_list_multipart_uploads_all_fields_and_url_encoding():
         ),
     ]
     root = parse(
-        render_list_multipart_uploads(
+        list_multipart_uploads_result(
             ListMultipartUploadsOutput(
                 "b", "k m", "u0", "c", "u2", 2, True, uploads, ["p q/"], "", "/", "url", OWNER
             )

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from s3box.protocol.errors import S3Error
 from s3box.protocol.operations.buckets import parse_create_bucket_xml
 from s3box.protocol.operations.deletes import parse_delete_objects_xml
-from s3box.protocol.operations.multipart import parse_complete_multipart_upload
+from s3box.protocol.operations.multipart_documents import parse_completed_parts
 from s3box.protocol.operations.tagging import parse_bucket_tags, parse_object_tags
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
@@ -43,7 +43,7 @@ HOSTILE = [
     "parser",
     [
         parse_delete_objects_xml,
-        parse_complete_multipart_upload,
+        parse_completed_parts,
         parse_object_tags,
         parse_bucket_tags,
         parse_create_bucket_xml,
@@ -63,7 +63,7 @@ def test_hostile_or_malformed_bodies_are_malformed_xml(parser, body):
 def test_arbitrary_bytes_never_raise_anything_but_s3_errors(body):
     for parser in (
         parse_delete_objects_xml,
-        parse_complete_multipart_upload,
+        parse_completed_parts,
         parse_object_tags,
         parse_bucket_tags,
         parse_create_bucket_xml,
