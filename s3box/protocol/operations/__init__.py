@@ -1,6 +1,8 @@
-"""S3 request and response documents, one module per operation family.
+"""S3 operations on the wire, one module per operation family.
 
-Each module holds the XML parse and render functions of its operations side
-by side, named after the operation (parse_delete_objects, render_delete_objects).
-Pure code: bytes and records in, bytes and records out; no storage, no server.
+Each module holds, per operation and side by side, its typed input record
+(`<Op>Input`), `parse_<op>` (request head, and the body bytes a handler read,
+to the input, raising S3Error as S3 answers) and `render_<op>` (the engine's
+typed result to a Response), with the XML documents they read and write.
+Pure code: no storage, no server, no I/O.
 """
