@@ -14,7 +14,6 @@ from s3box.protocol.request import RequestHead
 from s3box.protocol.timefmt import http_date
 from s3box.records import ObjectFields, ObjectMeta
 
-
 REDIRECT_LOCATION = "x-amz-website-redirect-location"
 # Headers S3 stores with an object and returns on GET/HEAD.
 STORED_HEADERS = (
