@@ -3,7 +3,7 @@ x-amz-object-attributes (the rules are in protocol/operations/objects.py)."""
 
 from __future__ import annotations
 
-from s3box.protocol.operations.objects import (
+from s3box.protocol.operations.attributes import (
     parse_get_object_attributes,
     render_get_object_attributes,
 )
