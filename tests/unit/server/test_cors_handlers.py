@@ -17,12 +17,12 @@ from .conftest import AsgiClient
 
 ORIGIN = "http://app.test:5173"
 CONFIG = (
-    "<CORSConfiguration><CORSRule><AllowedOrigin>http://app.test:*</AllowedOrigin>"
-    "<AllowedMethod>GET</AllowedMethod><AllowedMethod>PUT</AllowedMethod>"
-    "<AllowedHeader>content-type</AllowedHeader><AllowedHeader>x-amz-*</AllowedHeader>"
-    "<ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>600</MaxAgeSeconds></CORSRule>"
-    "</CORSConfiguration>"
-).encode()
+    b"<CORSConfiguration><CORSRule><AllowedOrigin>http://app.test:*</AllowedOrigin>"
+    b"<AllowedMethod>GET</AllowedMethod><AllowedMethod>PUT</AllowedMethod>"
+    b"<AllowedHeader>content-type</AllowedHeader><AllowedHeader>x-amz-*</AllowedHeader>"
+    b"<ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>600</MaxAgeSeconds></CORSRule>"
+    b"</CORSConfiguration>"
+)
 
 
 def setup(asgi: AsgiClient) -> None:
