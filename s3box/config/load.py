@@ -40,6 +40,7 @@ ENV_SHORTCUTS: dict[str, str] = {
     "S3BOX_LOG_FORMAT": "logging.format",
     "S3BOX_AUTH_ENABLED": "auth.enabled",
     "S3BOX_FSYNC": "storage.fsync",
+    "S3BOX_CORS_ORIGINS": "cors.allowed_origins",
 }
 ENV_ACCESS_KEY = "S3BOX_ACCESS_KEY"
 ENV_SECRET_KEY = "S3BOX_SECRET_KEY"

@@ -41,6 +41,7 @@ class FieldSpec:
     maximum: float | None = None
     secret: bool = False
     shown: str | None = None
+    many: bool = False  # a list of `kind` (tuple[str, ...]), given as a list or "a,b"
 
     @property
     def env_var(self) -> str:
@@ -56,13 +57,17 @@ def _spec_from_annotation(annotation: Any) -> dict[str, Any]:
         (annotation,) = [a for a in args if a is not type(None)]
         args = typing.get_args(annotation)
     choices: tuple[str, ...] = ()
+    many = False
+    if typing.get_origin(annotation) is tuple and args[0] is not AccessKey:
+        many, annotation = True, args[0]
+        args = typing.get_args(annotation)
     if typing.get_origin(annotation) is Literal:
         choices, kind = tuple(args), str
     elif typing.get_origin(annotation) is tuple:
         kind = args[0]
     else:
         kind = annotation
-    return {"kind": kind, "optional": optional, "choices": choices}
+    return {"kind": kind, "optional": optional, "choices": choices, "many": many}
 
 
 def _build_schema() -> dict[str, FieldSpec]:
@@ -134,6 +139,8 @@ def coerce(spec: FieldSpec, value: Any, source: str) -> Any:
         return _check_range(spec, spec.kind(value), fail)
     if spec.kind is AccessKey:
         return _coerce_credentials(spec, value, fail, source)
+    if spec.many:
+        return _coerce_strings(spec, value, fail)
     if not isinstance(value, str):
         hint = " (quote it)" if isinstance(value, int | float) else ""
         raise fail(f"expected a string, got {got}{hint}")
@@ -146,6 +153,29 @@ def coerce(spec: FieldSpec, value: Any, source: str) -> Any:
     if spec.kind is Path:
         return Path(value).expanduser()
     return value
+
+
+def _coerce_strings(
+    spec: FieldSpec, value: Any, fail: typing.Callable[[str], ConfigError]
+) -> tuple[str, ...]:
+    """A list of non-empty strings; one string is split at commas (the form an
+    environment variable gives). With choices, each item is one of them (any case,
+    stored as the choice is written)."""
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list | tuple):
+        raise fail(f"expected a list of strings, got {describe(value)}")
+    items: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise fail(f"expected non-empty strings, got {describe(item)}")
+        if spec.choices:
+            by_upper = {c.upper(): c for c in spec.choices}
+            if item.strip().upper() not in by_upper:
+                raise fail(f"each must be one of {', '.join(spec.choices)}; got {item!r}")
+            item = by_upper[item.strip().upper()]
+        items.append(item.strip())
+    return tuple(items)
 
 
 def _check_range(spec: FieldSpec, value: Any, fail: typing.Callable[[str], ConfigError]) -> Any:

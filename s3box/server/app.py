@@ -31,11 +31,13 @@ from s3box.server.access_log import log_request
 from s3box.server.auth import Authenticator, secret_lookup
 from s3box.server.bandwidth import BandwidthMeter
 from s3box.server.completions import CompletionCache
+from s3box.server.cors import CorsPolicy, default_rules
 from s3box.server.deps import HandlerDeps
 from s3box.server.handlers.acl import AclHandlers
 from s3box.server.handlers.admin import AdminHandlers
 from s3box.server.handlers.attributes import AttributesHandlers
 from s3box.server.handlers.buckets import BucketHandlers
+from s3box.server.handlers.cors import CorsHandlers
 from s3box.server.handlers.deletes import DeleteHandlers
 from s3box.server.handlers.listing import ListingHandlers
 from s3box.server.handlers.multipart import MultipartHandlers
@@ -103,6 +105,8 @@ class S3App:
         # Results of recent CompleteMultipartUpload calls, so a retried
         # Complete answers like the first one did (S3 is idempotent here).
         self.completions = CompletionCache()
+        # Bucket CORS rules, or the server-wide default (`cors:`) for buckets without.
+        self.cors = CorsPolicy(self.engine, default_rules(config.cors))
         self.started = False
         self.metrics = Metrics()
         self.bandwidth = BandwidthMeter()
@@ -128,6 +132,7 @@ class S3App:
             VersionsHandlers(deps),
             UnconfiguredHandlers(deps),
             MultipartHandlers(deps),
+            CorsHandlers(deps, self.cors),
         )
         for family in families:
             self.handlers.update(family.routes())
@@ -229,6 +234,9 @@ class S3App:
         if response is None:
             self._log(ctx, 499, 0, started)
             return
+        if "origin" in ctx.headers:
+            # A browser's actual request: the matched CORS rule's headers, on errors too.
+            await self.cors.add_headers(ctx, response)
         sent = await self._send(ctx, response, send)
         self._log(ctx, response.status, sent, started)
 
