@@ -20,7 +20,7 @@ def _yaml_value(spec: FieldSpec) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, tuple):
-        return "[]"
+        return json.dumps(list(value)) if spec.kind is str else "[]"
     if isinstance(value, str) and spec.choices:
         return value
     if isinstance(value, str):
