@@ -4,6 +4,7 @@ the whole path is the key, path style keeps working beside it."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 
@@ -100,3 +101,26 @@ def test_access_log_shows_the_bucket(asgi: AsgiClient, caplog: pytest.LogCapture
     messages = [r.getMessage() for r in caplog.records if r.name == "s3box.access"]
     assert any(m.startswith("PUT /photos/ 200") for m in messages), messages
     assert any(m.startswith("GET /photos/k?x=1 404") for m in messages), messages
+
+
+def test_signed_host_behind_a_public_hostname() -> None:
+    from types import SimpleNamespace
+
+    from s3box.server.auth import Authenticator
+
+    authenticator = Authenticator(lambda _key: None, "mys3.company.com:8443", "us-east-1")
+    vhost: Any = SimpleNamespace(host_bucket="photos")
+    path: Any = SimpleNamespace(host_bucket=None)
+    assert authenticator._signed_host(vhost) == "photos.mys3.company.com:8443"
+    assert authenticator._signed_host(path) == "mys3.company.com:8443"
+    assert Authenticator(lambda _key: None, None, "us-east-1")._signed_host(vhost) is None
+
+
+def test_domain_flag_replaces_the_list() -> None:
+    from s3box.cli import _overrides, build_parser
+    from s3box.config import load_config
+
+    args = build_parser().parse_args(["--domain", "s3.test", "--domain", "localhost"])
+    assert load_config(None, {}, _overrides(args)).domains == ("s3.test", "localhost")
+    assert load_config(None, {"S3BOX_DOMAINS": "a.test,b.test"}).domains == ("a.test", "b.test")
+    assert load_config(None, {}).domains == ("localhost",)
