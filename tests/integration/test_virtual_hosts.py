@@ -6,17 +6,29 @@ server. glibc does not resolve `*.localhost`, so this test process maps those na
 
 from __future__ import annotations
 
+import hashlib
 import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from tests.integration.conftest import S3BoxProcess, make_client, start_s3box
+from tests.integration.conftest import (
+    ACCESS_KEY,
+    REGION,
+    SECRET_KEY,
+    S3BoxProcess,
+    make_client,
+    start_s3box,
+)
 
 _real_getaddrinfo = socket.getaddrinfo
 
@@ -190,5 +202,40 @@ def test_a_configured_domain(tmp_path: Path) -> None:
             on_localhost.get_object(Bucket=bucket, Key="k")
         assert caught.value.response["Error"]["Code"] == "NoSuchBucket"
         assert make_client(proc.endpoint).get_object(Bucket=bucket, Key="k")["Body"].read()
+    finally:
+        proc.stop()
+
+
+def test_virtual_style_behind_a_public_hostname(tmp_path: Path) -> None:
+    """A proxy that keeps `Host: {bucket}.{public host}`: the public host is a domain and
+    the signature is checked against the bucket's public host."""
+    public = "s3.example.test:9000"
+    proc = start_s3box(tmp_path, auth=True, env={"S3BOX_AUTH__PUBLIC_HOSTNAME": public})
+    try:
+        path_style = make_client(proc.endpoint)
+        bucket = _name()
+        creds = Credentials(ACCESS_KEY, SECRET_KEY)
+        request = AWSRequest(method="PUT", url=f"http://{bucket}.{public}/k", data=b"proxied")
+        request.headers["x-amz-content-sha256"] = hashlib.sha256(b"proxied").hexdigest()
+        with pytest.raises(ClientError):
+            path_style.create_bucket(Bucket=bucket)  # signed for 127.0.0.1: refused
+        create = AWSRequest(method="PUT", url=f"http://{bucket}.{public}/")
+        create.headers["x-amz-content-sha256"] = hashlib.sha256(b"").hexdigest()
+        for req, body in ((create, b""), (request, b"proxied")):
+            SigV4Auth(creds, "s3", REGION).add_auth(req)
+            got = requests.request(
+                req.method,
+                f"http://127.0.0.1:{proc.port}{urlsplit(req.url).path}",
+                data=body,
+                headers={**dict(req.headers.items()), "Host": f"{bucket}.{public}"},
+                timeout=10,
+            )
+            assert got.status_code == 200, got.text
+        get = AWSRequest(method="GET", url=f"http://{bucket}.{public}/k")
+        get.headers["x-amz-content-sha256"] = hashlib.sha256(b"").hexdigest()
+        SigV4Auth(creds, "s3", REGION).add_auth(get)
+        headers = {**dict(get.headers.items()), "Host": f"{bucket}.{public}"}
+        got = requests.get(f"http://127.0.0.1:{proc.port}/k", headers=headers, timeout=10)
+        assert (got.status_code, got.content) == (200, b"proxied")
     finally:
         proc.stop()
