@@ -7,7 +7,10 @@ server. glibc does not resolve `*.localhost`, so this test process maps those na
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -239,3 +242,54 @@ def test_virtual_style_behind_a_public_hostname(tmp_path: Path) -> None:
         assert (got.status_code, got.content) == (200, b"proxied")
     finally:
         proc.stop()
+
+
+_SITECUSTOMIZE = """
+import socket
+
+_real = socket.getaddrinfo
+
+
+def _getaddrinfo(host, *args, **kwargs):
+    if isinstance(host, str) and host.lower().rstrip(".").endswith(".localhost"):
+        host = "127.0.0.1"
+    return _real(host, *args, **kwargs)
+
+
+socket.getaddrinfo = _getaddrinfo
+"""
+
+
+def test_aws_cli_in_virtual_style(server: S3BoxProcess, tmp_path: Path) -> None:
+    """The AWS CLI with `s3.addressing_style virtual`; its process resolves *.localhost
+    through a sitecustomize on PYTHONPATH (the same mapping as this test's)."""
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(_SITECUSTOMIZE)
+    (tmp_path / "config").write_text("[default]\ns3 =\n    addressing_style = virtual\n")
+    (tmp_path / "file.txt").write_bytes(b"from the cli")
+    bucket = _name("cli")
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_CONFIG_FILE": str(tmp_path / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+        "PYTHONPATH": str(tmp_path / "site"),
+    }
+
+    def aws(*args: str) -> str:
+        cmd = [str(Path(sys.executable).with_name("aws")), "--endpoint-url", _endpoint(server)]
+        done = subprocess.run(
+            [*cmd, "--debug", *args], capture_output=True, text=True, env=env, timeout=120
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stdout + done.stderr
+
+    assert f"{bucket}.localhost" in aws("s3", "mb", f"s3://{bucket}")
+    aws("s3", "cp", str(tmp_path / "file.txt"), f"s3://{bucket}/dir/file.txt")
+    assert "dir/file.txt" in aws("s3", "ls", f"s3://{bucket}/dir/")
+    path_style = make_client(server.endpoint)
+    assert path_style.get_object(Bucket=bucket, Key="dir/file.txt")["Body"].read() == (
+        b"from the cli"
+    )
