@@ -190,8 +190,11 @@ def domain_problem(domain: str) -> str | None:
         pass
     else:
         return "is an IP address; requests to an IP address are always path style"
-    if len(name) > 253 or not all(_LABEL.fullmatch(label) for label in name.split(".")):
+    labels = name.split(".")
+    if len(name) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
         return "is not a host name (letters, digits, hyphens and dots; no scheme, port or path)"
+    if labels[-1].isdigit():
+        return "ends in an all-digit label, which no host name does (RFC 3696 2)"
     return None
 
 

@@ -68,8 +68,13 @@ def host_bucket(host: str | None, domains: tuple[str, ...]) -> str | None:
     a domain, an IP address, or a name under no domain is path style (None)."""
     if not host or not domains:
         return None
-    name = normalize_host(host)
-    if name is None:
+    # No IP address test here: no domain ends in an all-digit label (the config refuses
+    # one, and virtual_host_domains drops IP addresses), so an address never matches.
+    name = host.strip().lower()
+    if name.startswith("["):
+        return None
+    name = name.partition(":")[0].removesuffix(".")
+    if _NOT_IN_A_HOST.search(name):
         return None
     for domain in domains:
         if len(name) > len(domain) + 1 and name.endswith(domain) and name[-len(domain) - 1] == ".":

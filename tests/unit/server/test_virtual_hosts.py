@@ -124,3 +124,14 @@ def test_domain_flag_replaces_the_list() -> None:
     assert load_config(None, {}, _overrides(args)).domains == ("s3.test", "localhost")
     assert load_config(None, {"S3BOX_DOMAINS": "a.test,b.test"}).domains == ("a.test", "b.test")
     assert load_config(None, {}).domains == ("localhost",)
+
+
+@pytest.mark.parametrize(
+    "domain", ["127.0.0.1", "[::1]", "http://x.test", "x.test:80", "a.0", "-a.test"]
+)
+def test_a_domain_that_is_not_a_host_name_is_a_config_error(domain: str) -> None:
+    from s3box.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError) as caught:
+        load_config(None, {}, {"domains": [domain]})
+    assert str(caught.value).startswith("domains[0]: ")
