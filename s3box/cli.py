@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(repeatable; * allows any origin): cors.allowed_origins",
     )
     parser.add_argument(
+        "--domain",
+        action="append",
+        metavar="NAME",
+        help="domains: {bucket}.NAME addresses a bucket (repeatable; replaces the list)",
+    )
+    parser.add_argument(
         "--init",
         action="store_true",
         help="write a fully commented config.yaml (to -c FILE if given) and exit",
@@ -158,6 +164,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "http_server": "http_server",
         "log_level": "logging.level",
         "cors": "cors.allowed_origins",
+        "domain": "domains",
     }
     given = {dest: getattr(args, dest, None) for dest in flags}
     return {flags[dest]: value for dest, value in given.items() if value is not None}

@@ -229,6 +229,9 @@ def _coerce_env(spec: FieldSpec, raw: str, var: str) -> Any:
                 value = text
     elif spec.kind is AccessKey:
         value = _parse_env_credentials(spec.path, text, source)
+    elif spec.many:
+        # S3BOX_DOMAINS=localhost,s3.test; an empty value is the empty list.
+        value = [part.strip() for part in text.split(",") if part.strip()]
     return coerce(spec, value, source)
 
 

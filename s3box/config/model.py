@@ -358,6 +358,16 @@ class Config:
             "refused (400 AuthorizationHeaderMalformed), as by S3.",
         ),
     )
+    domains: tuple[str, ...] = field(
+        default=("localhost",),
+        metadata=_doc(
+            "Domains under which a request to {bucket}.{domain}[:port] addresses that "
+            "bucket (virtual-hosted style, the default of the JS, Java and Go SDKs). The "
+            "host names of auth.public_hostname and of bind_address (when a name, not an "
+            "IP) count as domains too. A Host that is a domain itself, an IP address or "
+            "any other name is path style (/bucket/key), which always works.",
+        ),
+    )
     storage: StorageConfig = field(default_factory=StorageConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     maintenance: MaintenanceConfig = field(default_factory=MaintenanceConfig)

@@ -19,12 +19,13 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from s3box.config import Config
+from s3box.protocol.addressing import address, host_bucket, path_style, virtual_host_domains
 from s3box.protocol.errors import S3Error, render_error
 from s3box.protocol.framing import check_transfer_encoding
 from s3box.protocol.limits import BodyTimeouts, check_request_head, fold_headers
 from s3box.protocol.payload import check_payload_hash_value, has_body
 from s3box.protocol.response import Response
-from s3box.protocol.routing import ADMIN_PREFIX, route, split_path
+from s3box.protocol.routing import ADMIN_PREFIX, route
 from s3box.protocol.xmlrender import OWNER
 from s3box.server import affinity
 from s3box.server.access_log import log_request
@@ -93,6 +94,10 @@ class S3App:
             bulk_initializer=affinity.unpin,
         )
         self.region = config.region
+        # Host names under which {bucket}.{domain} addresses a bucket, longest first.
+        self.domains = virtual_host_domains(
+            config.domains, config.auth.public_hostname, config.bind_address
+        )
         # Config is frozen: the access key -> secret table is built once.
         self.authenticator = Authenticator(
             secret_lookup(config.auth.credentials), config.auth.public_hostname, self.region
@@ -241,7 +246,10 @@ class S3App:
         self._log(ctx, response.status, sent, started)
 
     async def _dispatch(self, ctx: RequestContext) -> Response:
-        if ctx.raw_path.startswith(ADMIN_PREFIX):
+        # Virtual-hosted style when the Host is {bucket}.{domain}; /_s3box/ is s3box's own
+        # only on other hosts (on a bucket's host it is a key, like any path).
+        ctx.host_bucket = host_bucket(ctx.headers.get("host"), self.domains)
+        if ctx.host_bucket is None and ctx.raw_path.startswith(ADMIN_PREFIX):
             ctx.operation = "admin"
             handler = self.admin_handlers.get((ctx.method, ctx.raw_path))
             if handler is None:
@@ -256,7 +264,7 @@ class S3App:
             # plain body, or an aws-chunked one guessed at).
             check_payload_hash_value(ctx.headers["x-amz-content-sha256"].strip())
         try:
-            bucket, key = split_path(ctx.raw_path)
+            bucket, key = address(ctx.raw_path, ctx.host_bucket)
         except UnicodeDecodeError as exc:
             raise S3Error("InvalidURI", "Couldn't parse the specified URI.") from exc
         ctx.bucket, ctx.key = bucket, key
@@ -294,7 +302,9 @@ class S3App:
         headers = list(err.headers.items())
         if err.status == 304 or ctx.method in _HEAD_METHODS:
             return Response(status=err.status, headers=headers)
-        resource = err.resource if err.resource is not None else ctx.raw_path
+        resource = err.resource
+        if resource is None:
+            resource = path_style(ctx.raw_path, ctx.host_bucket)
         body = render_error(err.code, err.message, resource, ctx.request_id, _host_id(), err.extra)
         headers.append(("content-type", "application/xml"))
         return Response(status=err.status, headers=headers, body=body)
@@ -352,7 +362,9 @@ class S3App:
         if not access_log.isEnabledFor(logging.INFO):
             return
         latency_ms = seconds * 1000.0
-        uri = ctx.raw_path + ("?" + ctx.raw_query if ctx.raw_query else "")
+        # In path style whatever the request's style, so every line names the bucket.
+        path = path_style(ctx.raw_path, ctx.host_bucket)
+        uri = path + ("?" + ctx.raw_query if ctx.raw_query else "")
         log_request(
             access_log,
             method=ctx.method,
