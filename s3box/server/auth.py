@@ -33,9 +33,14 @@ PAYLOAD_OPERATIONS = frozenset({"put_object", "upload_part"})
 
 
 def needs_signature(ctx: RequestContext) -> bool:
-    """Everything but CORS preflight (browsers never sign OPTIONS) and s3box's own
-    /_s3box/ health and metrics endpoints."""
-    return ctx.method != "OPTIONS" and not ctx.raw_path.startswith(ADMIN_PREFIX)
+    """Everything but CORS preflight (browsers never sign OPTIONS), s3box's own
+    /_s3box/ health and metrics endpoints, and browser-form uploads (PostObject: the
+    signature is a form field, verified by its handler)."""
+    return (
+        ctx.method != "OPTIONS"
+        and ctx.operation != "post_object"
+        and not ctx.raw_path.startswith(ADMIN_PREFIX)
+    )
 
 
 @dataclass(frozen=True, slots=True)
