@@ -4,6 +4,7 @@ the body may arrive in any pieces, a refused upload leaves nothing behind."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from pathlib import Path
 
@@ -85,3 +86,18 @@ def test_201_post_response_and_no_such_bucket(asgi: AsgiClient) -> None:
     )
     response = asgi.request("POST", "/nobucket", body + b"--B--\r\n", CT)
     assert response.status == 404 and b"NoSuchBucket" in response.body
+
+
+def test_checksum_field_is_verified(asgi: AsgiClient, tmp_path: Path) -> None:
+    asgi.request("PUT", "/bkt")
+    good = base64.b64encode(hashlib.sha256(b"sum").digest())
+    for value, status in ((good, 204), (base64.b64encode(b"\0" * 32), 400)):
+        body = _part("key", b"c") + _part("x-amz-checksum-sha256", value)
+        body += _part("file", b"sum", "f") + b"--B--\r\n"
+        response = asgi.request("POST", "/bkt", body, CT)
+        assert response.status == status, response.body
+        if status == 204:
+            assert response.headers["x-amz-checksum-sha256"] == good.decode()
+            asgi.request("DELETE", "/bkt/c")
+    assert asgi.request("HEAD", "/bkt/c").status == 404
+    assert _staging(tmp_path) == []
