@@ -233,3 +233,23 @@ def test_policy_condition_enforced_without_auth(s3: Any, bucket: str) -> None:
     response = _post(post["url"], fields, b"k")
     assert response.status_code == 403 and _code(response) == "AccessDenied"
     assert json.dumps(["eq", "$key", "exact"]) in response.text
+
+
+def test_unsigned_form_and_unknown_key(s3box_server: S3BoxProcess, s3: Any, bucket: str) -> None:
+    post = v4(s3).generate_presigned_post(bucket, "anon")
+    unsigned = {"key": "anon", "policy": post["fields"]["policy"]}
+    response = _post(post["url"], unsigned, b"a")
+    stranger = {
+        **post["fields"],
+        "x-amz-credential": "nobody/" + post["fields"]["x-amz-credential"].split("/", 1)[1],
+    }
+    response_unknown = _post(post["url"], stranger, b"a")
+    if s3box_server.auth:
+        assert response.status_code == 403 and _code(response) == "AccessDenied"
+        assert response_unknown.status_code == 403
+        assert _code(response_unknown) == "InvalidAccessKeyId"
+        _nothing_stored(s3, s3box_server, bucket)
+    else:  # no signature needed, but the policy's conditions on the SigV4 fields still hold
+        assert response.status_code == 403
+        assert "Policy Condition failed" in response.text
+        assert response_unknown.status_code == 204
