@@ -252,4 +252,5 @@ def test_unsigned_form_and_unknown_key(s3box_server: S3BoxProcess, s3: Any, buck
     else:  # no signature needed, but the policy's conditions on the SigV4 fields still hold
         assert response.status_code == 403
         assert "Policy Condition failed" in response.text
-        assert response_unknown.status_code == 204
+        assert response_unknown.status_code == 403  # the credential is under an eq condition
+        assert "Policy Condition failed" in response_unknown.text
