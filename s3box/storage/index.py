@@ -337,7 +337,7 @@ def list_page(
             if count == max_keys:
                 cur.close()
                 return ListPage(entries, prefixes, True, last)
-            cp = common_prefix(kb, p, d)
+            cp = common_prefix(kb, p, d) if d else None
             if cp is not None:
                 last = cp.decode("utf-8")
                 prefixes.append(last)

@@ -384,7 +384,9 @@ def test_object_lock_reads_say_the_bucket_has_none_and_writes_answer_501(
     assert (status, _error_code(body)) == (501, "NotImplemented")
 
 
-def test_browser_form_upload_answers_501_and_stores_nothing(s3box_server: S3BoxProcess) -> None:
+def test_unsigned_browser_form_upload_is_stored_in_open_mode(s3box_server: S3BoxProcess) -> None:
+    """A hand-built form with no policy or signature (what a public-write bucket takes
+    on S3) is stored when auth is off: 204 by default."""
     bucket = _new_bucket(s3box_server)
     boundary = "s3boxboundary"
     form = (
@@ -399,9 +401,10 @@ def test_browser_form_upload_answers_501_and_stores_nothing(s3box_server: S3BoxP
         body=form,
         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
     )
-    assert (status, _error_code(body)) == (501, "NotImplemented")
-    assert b"POST Object" in body
-    assert _request(s3box_server, "HEAD", f"/{bucket}/posted")[0] == 404
+    assert (status, body) == (204, b"")
+    status, headers, _ = _request(s3box_server, "HEAD", f"/{bucket}/posted")
+    assert status == 200
+    assert headers["content-length"] == "5"
 
 
 def test_restore_of_a_readable_object_is_refused_and_select_answers_501(
