@@ -8,6 +8,8 @@ stored. One Chromium and one page server per module; each test gets a fresh page
 
 from __future__ import annotations
 
+import re
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,7 +37,10 @@ def origin() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3BoxProcess]:
-    server = start_s3box(tmp_path_factory.mktemp("s3box-browser"), auth=True)
+    # Access log on (INFO), so a test can see the preflight the browser sent.
+    server = start_s3box(
+        tmp_path_factory.mktemp("s3box-browser"), auth=True, env={"S3BOX_LOG_LEVEL": "info"}
+    )
     yield server
     server.stop()
 
@@ -96,6 +101,18 @@ def stored_keys(server: S3BoxProcess, bucket: str) -> list[str]:
     return [item["Key"] for item in listed.get("Contents", [])]
 
 
+def access_log_methods(server: S3BoxProcess, path: str, until: str) -> list[str]:
+    """The methods and statuses of the access-log lines for `path`, once a line for
+    `until` (e.g. "PUT") has been written: the log is written by a background thread."""
+    line = re.compile(rf"s3box\.access: (\w+) {re.escape(path)}[? ](?:\S* )?(\d{{3}}) ")
+    deadline = time.monotonic() + 10
+    while True:
+        found = [f"{m[0]} {m[1]}" for m in line.findall(server.log_text())]
+        if any(entry.startswith(until) for entry in found) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
 def test_browser_puts_through_a_preflight_and_reads_back_with_etag(
     page: Any, origin: str, server: S3BoxProcess
 ) -> None:
@@ -111,6 +128,8 @@ def test_browser_puts_through_a_preflight_and_reads_back_with_etag(
     head = signing_client(server).head_object(Bucket=bucket, Key="a.bin")
     assert put == {"status": 200, "etag": head["ETag"]}
     assert head["ContentLength"] == len(TEXT)
+    # Chromium asked first: a preflight, answered 200, then the PUT.
+    assert access_log_methods(server, f"/{bucket}/a.bin", "PUT") == ["OPTIONS 200", "PUT 200"]
 
     got = call(page, "readBack", presigned(server, "get_object", bucket, "a.bin"))
     assert got == {"status": 200, "text": TEXT, "etag": head["ETag"]}
