@@ -202,6 +202,9 @@ def test_server_wide_cors_flag_lets_a_page_upload_with_no_bucket_cors(
         got = call(page, "readBack", presigned(flagged, "get_object", bucket, "f.bin"))
         assert got.get("status") == 200, got
         assert got["text"] == TEXT
+        # The server-wide rule exposes ETag (docs/configuration.md, `cors.expose_headers`).
+        etag = signing_client(flagged).head_object(Bucket=bucket, Key="f.bin")["ETag"]
+        assert put["etag"] == got["etag"] == etag
     finally:
         page.close()
         flagged.stop()
