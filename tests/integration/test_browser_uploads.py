@@ -177,6 +177,8 @@ def test_browser_is_refused_when_its_origin_is_not_allowed(
         assert "error" in put, put  # fetch rejected: the preflight was refused
         assert "Failed to fetch" in put["error"]
         assert stored_keys(server, bucket) == []  # the PUT itself was never sent
+        # S3 answers such a preflight 403 (CORSResponse); only the OPTIONS reached it.
+        assert access_log_methods(server, f"/{bucket}/no.bin", "OPTIONS") == ["OPTIONS 403"]
 
         signing_client(server).put_object(Bucket=bucket, Key="there.txt", Body=b"x")
         got = call(page, "readBack", presigned(server, "get_object", bucket, "there.txt"))
