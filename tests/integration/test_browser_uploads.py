@@ -185,6 +185,27 @@ def test_browser_is_refused_when_its_origin_is_not_allowed(
         assert "Failed to fetch" in got.get("error", ""), got
 
 
+def test_browser_puts_to_a_virtual_hosted_presigned_url(
+    page: Any, origin: str, server: S3BoxProcess
+) -> None:
+    # Chromium resolves every *.localhost name to loopback itself, so a URL signed for
+    # http://BUCKET.localhost:PORT (boto3 in virtual-hosted style) reaches s3box.
+    bucket = new_bucket(server, origin)
+    vhost = make_client(
+        f"http://localhost:{server.port}",
+        signature_version="s3v4",
+        s3={"addressing_style": "virtual"},
+    )
+    params = {"Bucket": bucket, "Key": "v.bin"}
+    put_url = vhost.generate_presigned_url("put_object", Params=params, ExpiresIn=300)
+    assert put_url.startswith(f"http://{bucket}.localhost:{server.port}/v.bin?")
+    put = call(page, "putPresigned", put_url, TEXT, "application/octet-stream")
+    etag = signing_client(server).head_object(Bucket=bucket, Key="v.bin")["ETag"]
+    assert put == {"status": 200, "etag": etag}
+    got = call(page, "readBack", vhost.generate_presigned_url("get_object", Params=params))
+    assert got == {"status": 200, "text": TEXT, "etag": etag}
+
+
 def test_server_wide_cors_flag_lets_a_page_upload_with_no_bucket_cors(
     browser: Any, origin: str, tmp_path: Path
 ) -> None:
