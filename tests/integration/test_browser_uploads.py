@@ -8,6 +8,7 @@ stored. One Chromium and one page server per module; each test gets a fresh page
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.integration.browser import chromium, page_server
-from tests.integration.conftest import S3BoxProcess, make_client, start_s3box
+from tests.integration.conftest import AwsCli, S3BoxProcess, make_client, start_s3box
 
 TEXT = "uploaded from a real browser\n" * 64
 
@@ -140,9 +141,16 @@ def test_browser_puts_through_a_preflight_and_reads_back_with_etag(
 
 
 def test_browser_posts_a_presigned_form_built_with_formdata(
-    page: Any, origin: str, server: S3BoxProcess
+    page: Any, origin: str, server: S3BoxProcess, tmp_path: Path
 ) -> None:
-    bucket = new_bucket(server, origin)
+    bucket = new_bucket(server, None)
+    # This bucket's rule comes from the AWS CLI (s3api put-bucket-cors), as a user sets it.
+    rule = {"AllowedOrigins": [origin], "AllowedMethods": ["POST"], "AllowedHeaders": ["*"]}
+    cli = AwsCli(server.endpoint, tmp_path)
+    cors = json.dumps({"CORSRules": [rule]})
+    cli.run("s3api", "put-bucket-cors", "--bucket", bucket, "--cors-configuration", cors)
+    got_rules = json.loads(cli.run("s3api", "get-bucket-cors", "--bucket", bucket).stdout)
+    assert got_rules["CORSRules"] == [rule]
     post = signing_client(server).generate_presigned_post(
         bucket,
         "forms/${filename}",
