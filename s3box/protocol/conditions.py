@@ -156,6 +156,8 @@ def _failed_condition(
     (RFC 7232 section 3.3: "A recipient MUST ignore If-Modified-Since if the
     request contains an If-None-Match header field").
     """
+    if if_match is if_none_match is if_modified_since is if_unmodified_since is None:
+        return None  # the common read: no condition, nothing to compute
     modified = epoch_seconds(last_modified)
     if _present(if_match):
         if not etag_matches(if_match, etag):

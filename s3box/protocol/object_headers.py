@@ -164,7 +164,7 @@ UNSUPPORTED_WRITE_HEADERS = (
 
 
 _CUSTOMER_KEY_HEADERS = {
-    prefix: tuple(
+    prefix: frozenset(
         f"{prefix}server-side-encryption-customer-{part}"
         for part in ("algorithm", "key", "key-md5")
     )
@@ -176,7 +176,7 @@ def has_customer_key(req: RequestHead, prefix: str = "x-amz-") -> bool:
     """Whether the request sends SSE-C key headers
     (`x-amz-server-side-encryption-customer-*`, or with prefix
     `x-amz-copy-source-` those naming a copy source's key)."""
-    return any(h in req.headers for h in _CUSTOMER_KEY_HEADERS[prefix])
+    return not _CUSTOMER_KEY_HEADERS[prefix].isdisjoint(req.headers)
 
 
 def customer_key_refused() -> S3Error:

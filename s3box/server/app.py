@@ -239,7 +239,8 @@ class S3App:
             if handler is None:
                 raise S3Error("NoSuchKey", resource=ctx.raw_path)
             return await handler(ctx)
-        ctx.query = dict(parse_qsl(ctx.raw_query, keep_blank_values=True))
+        if ctx.raw_query:
+            ctx.query = dict(parse_qsl(ctx.raw_query, keep_blank_values=True))
         check_transfer_encoding(ctx.headers.get("transfer-encoding"))
         if not self.config.auth.enabled and "x-amz-content-sha256" in ctx.headers:
             # The verifier checks this value on signed requests; open mode refuses the

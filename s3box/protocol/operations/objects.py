@@ -110,7 +110,8 @@ _ReadInput = TypeVar("_ReadInput", bound=GetObjectInput)
 def _parse_read(cls: type[_ReadInput], req: RequestHead) -> _ReadInput:
     bucket = bucket_of(req)
     key = key_of(req)
-    version_id = req.query.get("versionId")
+    query = req.query
+    version_id = query.get("versionId")
     check_version_id(version_id)
     return cls(
         bucket,
@@ -118,8 +119,8 @@ def _parse_read(cls: type[_ReadInput], req: RequestHead) -> _ReadInput:
         version_id,
         read_conditions(req.headers),
         req.headers.get("range"),
-        req.query.get("partNumber"),
-        tuple((p, req.query[p]) for p in RESPONSE_OVERRIDES if p in req.query),
+        query.get("partNumber"),
+        tuple((p, query[p]) for p in RESPONSE_OVERRIDES if p in query) if query else (),
         # GET/HEAD return the stored checksum only when asked, and never for
         # a Range (the value covers the whole object).
         req.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED",
