@@ -59,6 +59,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--http-server", choices=HTTP_SERVERS, help="ASGI server to run")
     parser.add_argument("--log-level", choices=LOG_LEVELS, help="logging.level")
     parser.add_argument(
+        "--cors",
+        action="append",
+        metavar="ORIGIN",
+        help="allow browser requests from ORIGIN to buckets without a CORS configuration "
+        "(repeatable; * allows any origin): cors.allowed_origins",
+    )
+    parser.add_argument(
+        "--domain",
+        action="append",
+        metavar="NAME",
+        help="domains: {bucket}.NAME addresses a bucket (repeatable; replaces the list)",
+    )
+    parser.add_argument(
         "--init",
         action="store_true",
         help="write a fully commented config.yaml (to -c FILE if given) and exit",
@@ -150,6 +163,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "data_dir": "base_dir",
         "http_server": "http_server",
         "log_level": "logging.level",
+        "cors": "cors.allowed_origins",
+        "domain": "domains",
     }
     given = {dest: getattr(args, dest, None) for dest in flags}
     return {flags[dest]: value for dest, value in given.items() if value is not None}

@@ -99,10 +99,25 @@ class ObjectMeta:
     seq: int = 0  # publication sequence number, increases on every overwrite
 
 
+@dataclass(slots=True, frozen=True)
+class CorsRule:
+    """One CORSRule of a bucket's CORS configuration, as PutBucketCors stored it
+    (values kept as sent, in order; matching is protocol/cors.py's)."""
+
+    allowed_origins: tuple[str, ...]
+    allowed_methods: tuple[str, ...]
+    allowed_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    max_age_seconds: int | None = None
+    id: str | None = None
+
+
 @dataclass(slots=True)
 class BucketInfo:
     name: str
     creation_date: float
+    # The bucket's CORS rules (PutBucketCors), None when it has none.
+    cors: tuple[CorsRule, ...] | None = None
 
 
 @dataclass(slots=True, frozen=True)

@@ -40,6 +40,7 @@ ENV_SHORTCUTS: dict[str, str] = {
     "S3BOX_LOG_FORMAT": "logging.format",
     "S3BOX_AUTH_ENABLED": "auth.enabled",
     "S3BOX_FSYNC": "storage.fsync",
+    "S3BOX_CORS_ORIGINS": "cors.allowed_origins",
 }
 ENV_ACCESS_KEY = "S3BOX_ACCESS_KEY"
 ENV_SECRET_KEY = "S3BOX_SECRET_KEY"
@@ -228,6 +229,9 @@ def _coerce_env(spec: FieldSpec, raw: str, var: str) -> Any:
                 value = text
     elif spec.kind is AccessKey:
         value = _parse_env_credentials(spec.path, text, source)
+    elif spec.many:
+        # S3BOX_DOMAINS=localhost,s3.test; an empty value is the empty list.
+        value = [part.strip() for part in text.split(",") if part.strip()]
     return coerce(spec, value, source)
 
 

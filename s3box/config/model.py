@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 LogLevel = Literal["trace", "debug", "info", "warn", "error"]
+CorsMethod = Literal["GET", "PUT", "POST", "DELETE", "HEAD"]
 LogFormat = Literal["text", "json"]
 HttpServer = Literal["uvicorn", "granian"]
 
@@ -253,6 +254,64 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True)
+class CorsConfig:
+    """The server-wide CORS default: one rule for every bucket that has no CORS
+    configuration of its own (PutBucketCors), so a web app needs no setup call."""
+
+    allowed_origins: tuple[str, ...] = field(
+        default=(),
+        metadata=_doc(
+            'Origins allowed to call s3box from a browser, e.g. ["http://localhost:5173"]; '
+            '"*" allows any origin, and one "*" in an origin matches any run of characters '
+            '("http://localhost:*"). Empty (the default) turns the default off, as S3 has '
+            "no CORS until a bucket is configured. The --cors ORIGIN flag (repeatable) and "
+            "S3BOX_CORS_ORIGINS (comma-separated) set this list.",
+        ),
+    )
+    allowed_methods: tuple[CorsMethod, ...] = field(
+        default=("GET", "PUT", "POST", "DELETE", "HEAD"),
+        metadata=_doc("Methods those origins may use (any of GET, PUT, POST, DELETE, HEAD)."),
+    )
+    allowed_headers: tuple[str, ...] = field(
+        default=("*",),
+        metadata=_doc(
+            'Request headers a preflight may ask for; one "*" per entry is a wildcard, '
+            'matched without regard to case. "*" allows every header the SDKs send.',
+        ),
+    )
+    expose_headers: tuple[str, ...] = field(
+        default=(
+            "ETag",
+            "Content-Range",
+            "x-amz-version-id",
+            "x-amz-delete-marker",
+            "x-amz-request-id",
+            "x-amz-id-2",
+            "x-amz-checksum-crc32",
+            "x-amz-checksum-crc32c",
+            "x-amz-checksum-crc64nvme",
+            "x-amz-checksum-sha1",
+            "x-amz-checksum-sha256",
+            "x-amz-checksum-type",
+        ),
+        metadata=_doc(
+            "Response headers a page's script may read (Access-Control-Expose-Headers): "
+            "by default ETag (multipart uploads need it), Content-Range, the version, "
+            "request and checksum headers. Content-Length, Content-Type and Last-Modified "
+            "are readable without being listed.",
+        ),
+    )
+    max_age_seconds: int | None = field(
+        default=3000,
+        metadata=_doc(
+            "How long a browser may cache a preflight answer (Access-Control-Max-Age); "
+            "null sends no Max-Age (browsers then cache for 5 seconds).",
+            minimum=0,
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     bind_address: str = field(
         default="0.0.0.0",
@@ -299,11 +358,22 @@ class Config:
             "refused (400 AuthorizationHeaderMalformed), as by S3.",
         ),
     )
+    domains: tuple[str, ...] = field(
+        default=("localhost",),
+        metadata=_doc(
+            "Domains under which a request to {bucket}.{domain}[:port] addresses that "
+            "bucket (virtual-hosted style, the default of the JS, Java and Go SDKs). The "
+            "host names of auth.public_hostname and of bind_address (when a name, not an "
+            "IP) count as domains too. A Host that is a domain itself, an IP address or "
+            "any other name is path style (/bucket/key), which always works.",
+        ),
+    )
     storage: StorageConfig = field(default_factory=StorageConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     maintenance: MaintenanceConfig = field(default_factory=MaintenanceConfig)
     auth: AuthConfig = field(default_factory=AuthConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    cors: CorsConfig = field(default_factory=CorsConfig)
     # Deprecation notices gathered while loading; the caller decides where to show them.
     warnings: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
@@ -314,4 +384,5 @@ SECTIONS: dict[str, type] = {
     "maintenance": MaintenanceConfig,
     "auth": AuthConfig,
     "limits": LimitsConfig,
+    "cors": CorsConfig,
 }

@@ -7,6 +7,8 @@ Pure: no files, no environment. load.py feeds it values and says where they came
 from __future__ import annotations
 
 import difflib
+import ipaddress
+import re
 import types
 import typing
 from dataclasses import MISSING, dataclass, fields
@@ -41,6 +43,7 @@ class FieldSpec:
     maximum: float | None = None
     secret: bool = False
     shown: str | None = None
+    many: bool = False  # a list of `kind` (tuple[str, ...]), given as a list or "a,b"
 
     @property
     def env_var(self) -> str:
@@ -56,13 +59,17 @@ def _spec_from_annotation(annotation: Any) -> dict[str, Any]:
         (annotation,) = [a for a in args if a is not type(None)]
         args = typing.get_args(annotation)
     choices: tuple[str, ...] = ()
+    many = False
+    if typing.get_origin(annotation) is tuple and args[0] is not AccessKey:
+        many, annotation = True, args[0]
+        args = typing.get_args(annotation)
     if typing.get_origin(annotation) is Literal:
         choices, kind = tuple(args), str
     elif typing.get_origin(annotation) is tuple:
         kind = args[0]
     else:
         kind = annotation
-    return {"kind": kind, "optional": optional, "choices": choices}
+    return {"kind": kind, "optional": optional, "choices": choices, "many": many}
 
 
 def _build_schema() -> dict[str, FieldSpec]:
@@ -118,9 +125,11 @@ def coerce(spec: FieldSpec, value: Any, source: str) -> Any:
     if value is None:
         if spec.optional:
             return None
-        if spec.kind is AccessKey:
+        if spec.kind is AccessKey or spec.many:
             return ()
         raise fail("must not be null")
+    if spec.many and spec.kind is str:
+        return _coerce_strings(spec, value, source)
     got = describe(value, spec.secret)
     if spec.kind is bool:
         if not isinstance(value, bool):
@@ -146,6 +155,64 @@ def coerce(spec: FieldSpec, value: Any, source: str) -> Any:
     if spec.kind is Path:
         return Path(value).expanduser()
     return value
+
+
+def _coerce_strings(spec: FieldSpec, value: Any, source: str) -> tuple[str, ...]:
+    """A list of non-empty strings; one string is split at commas (the form an
+    environment variable gives). With choices, each item is one of them (any case,
+    stored as the choice is written); each passes the field's own check if it has one."""
+    items = [p.strip() for p in value.split(",") if p.strip()] if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ConfigError(
+            spec.path, f"expected a list of strings, got {describe(value)} ({source})"
+        )
+    out: list[str] = []
+    check = _ITEM_CHECKS.get(spec.path)
+    by_upper = {c.upper(): c for c in spec.choices}
+    for i, item in enumerate(items):
+        where = f"{spec.path}[{i}]"
+        if not isinstance(item, str) or not item.strip():
+            raise ConfigError(
+                where, f"expected a non-empty string, got {describe(item)} ({source})"
+            )
+        text = item.strip()
+        if by_upper:
+            if text.upper() not in by_upper:
+                raise ConfigError(
+                    spec.path,
+                    f"each must be one of {', '.join(spec.choices)}; got {text!r} ({source})",
+                )
+            text = by_upper[text.upper()]
+        problem = check(text) if check is not None else None
+        if problem is not None:
+            raise ConfigError(where, f"{text!r} {problem} ({source})")
+        out.append(text)
+    return tuple(out)
+
+
+# A host name as a domain may be written: labels of letters, digits and hyphens, none
+# empty or over 63 characters, at most 253 in all (RFC 1123 2.1).
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
+def domain_problem(domain: str) -> str | None:
+    """Why `domain` cannot be a virtual-hosting domain (one line), or None when it can."""
+    name = domain.lower().removesuffix(".")
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        return "is an IP address; requests to an IP address are always path style"
+    labels = name.split(".")
+    if len(name) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+        return "is not a host name (letters, digits, hyphens and dots; no scheme, port or path)"
+    if labels[-1].isdigit():
+        return "ends in an all-digit label, which no host name does (RFC 3696 2)"
+    return None
+
+
+_ITEM_CHECKS: dict[str, typing.Callable[[str], str | None]] = {"domains": domain_problem}
 
 
 def _check_range(spec: FieldSpec, value: Any, fail: typing.Callable[[str], ConfigError]) -> Any:

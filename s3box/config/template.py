@@ -20,7 +20,7 @@ def _yaml_value(spec: FieldSpec) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, tuple):
-        return "[]"
+        return json.dumps(list(value)) if spec.many else "[]"
     if isinstance(value, str) and spec.choices:
         return value
     if isinstance(value, str):
@@ -52,6 +52,11 @@ _SECTION_NOTES = {
     ),
     "auth": "Authentication (AWS Signature V4 and presigned URLs).",
     "limits": "Timeouts on slow or stalled clients (docs/security.md).",
+    "cors": (
+        "Server-wide CORS default for browser apps (docs/configuration.md): one rule for "
+        "every bucket without a CORS configuration of its own. Off until allowed_origins "
+        "names an origin."
+    ),
 }
 
 _AUTH_EXAMPLE = """\

@@ -59,6 +59,7 @@ def verify_request(
     unique: dict[str, str] | None = None,
     *,
     region: str,
+    host_bucket: str | None = None,
 ) -> AuthResult:
     """Verify a signed request: SigV4 (Authorization header or presigned query), or SigV2
     (`AWS AK:sig` header or `AWSAccessKeyId`/`Signature`/`Expires` query).
@@ -68,10 +69,21 @@ def verify_request(
     `unique`, when the caller has it, maps each lower-case name to its value for a request
     where no header name repeats (saves building it again). `region` is the server's region:
     a SigV4 credential scope naming another one is refused (SigV2 has no region).
+    `host_bucket` is the bucket the Host header named (virtual-hosted style): SigV2's
+    CanonicalizedResource starts with `/bucket` then (SigV4 signs the path as sent).
     Raises S3Error on any failure; returns what the body readers need on success.
     """
     request = signed_request(
-        method, raw_path, raw_query, headers, unique, now, lookup_secret, host_override, region
+        method,
+        raw_path,
+        raw_query,
+        headers,
+        unique,
+        now,
+        lookup_secret,
+        host_override,
+        region,
+        host_bucket,
     )
     authorization = request.single.get("authorization")
     # The fast path only where no name repeats (unique) and no query can carry a signature.

@@ -13,9 +13,11 @@ from s3box.protocol.xmlrender import document, el
 # Status for each S3 error code we emit (S3 API reference, "Error responses").
 STATUS_BY_CODE: dict[str, int] = {
     "AccessDenied": 403,
+    "AccessForbidden": 403,  # CORS preflights refused (S3 has no table entry for it)
     "AuthorizationHeaderMalformed": 400,
     "AuthorizationQueryParametersError": 400,
     "BadDigest": 400,
+    "BadRequest": 400,
     "BucketAlreadyExists": 409,
     "BucketAlreadyOwnedByYou": 409,
     "BucketNotEmpty": 409,

@@ -29,6 +29,8 @@ class RequestHead(Protocol):
     def headers(self) -> Mapping[str, str]: ...
     @property
     def header_list(self) -> Sequence[tuple[str, str]]: ...
+    @property
+    def host_bucket(self) -> str | None: ...
 
 
 @dataclass(slots=True)
@@ -42,6 +44,13 @@ class Head:
     query: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     header_list: list[tuple[str, str]] = field(default_factory=list)
+    host_bucket: str | None = None  # the bucket the Host header named (virtual-hosted style)
+
+
+def object_path(req: RequestHead, bucket: str, key: str) -> str:
+    """The object's path as the client addresses it: `/key` on a bucket's own host
+    (virtual-hosted style), `/bucket/key` otherwise."""
+    return f"/{key}" if req.host_bucket is not None else f"/{bucket}/{key}"
 
 
 def bucket_of(req: RequestHead, *, validate: bool = False) -> str:

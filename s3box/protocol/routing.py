@@ -65,6 +65,7 @@ _TABLE: dict[tuple[str, str], tuple[_Row, ...]] = {
     ("bucket", "HEAD"): (_Row("head_bucket"),),
     ("bucket", "PUT"): (
         _Row("put_bucket_acl", query="acl"),
+        _Row("put_bucket_cors", query="cors"),
         _Row("put_bucket_tagging", query="tagging"),
         _Row("create_bucket"),
     ),
@@ -78,6 +79,9 @@ _TABLE: dict[tuple[str, str], tuple[_Row, ...]] = {
         _Row("delete_bucket_encryption", query="encryption"),
         _Row("delete_bucket"),
     ),
+    # A browser's CORS preflight, whatever the path's subresource (S3's "OPTIONS object").
+    ("bucket", "OPTIONS"): (_Row("options_object"),),
+    ("object", "OPTIONS"): (_Row("options_object"),),
     ("bucket", "POST"): (
         _Row("delete_objects", query="delete"),
         _Row("rebuild_index", query="rebuildIndex"),
@@ -130,7 +134,6 @@ NOT_IMPLEMENTED_SUBRESOURCES: frozenset[str] = frozenset(
         "accelerate",
         "analytics",
         "attributes",
-        "cors",
         "encryption",
         "intelligent-tiering",
         "inventory",
@@ -206,7 +209,7 @@ def route(
             continue
         if row.header is not None and row.header not in headers:
             continue
-        if row.query is None:
+        if row.query is None and method != "OPTIONS":
             _reject_unimplemented(query, bucket, key)
         return Route(row.operation, bucket, key)
     _reject_unimplemented(query, bucket, key)

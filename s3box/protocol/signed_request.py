@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from s3box.protocol.addressing import path_style
 from s3box.protocol.canonical import split_query
 from s3box.protocol.signed_headers import refuse_repeated_inputs
 
@@ -31,6 +32,14 @@ class SignedRequest:
     lookup_secret: Callable[[str], str | None]
     host_override: str | None
     region: str
+    # The bucket the Host header named (virtual-hosted style), None for path style.
+    host_bucket: str | None = None
+
+    @property
+    def resource_path(self) -> str:
+        """The path in path style (`/bucket` + the raw path on a bucket's own host), where
+        SigV2's CanonicalizedResource starts; SigV4 signs the raw path as sent."""
+        return path_style(self.raw_path, self.host_bucket)
 
     def header_lists(self) -> dict[str, list[str]]:
         """Every value of every header by name (built here when no name repeats)."""
@@ -47,6 +56,7 @@ def signed_request(
     lookup_secret: Callable[[str], str | None],
     host_override: str | None,
     region: str,
+    host_bucket: str | None = None,
 ) -> SignedRequest:
     """The SignedRequest for a request; `unique` is the name -> value map when the caller
     already knows no header name repeats. A repeated signing input is refused here
@@ -77,6 +87,7 @@ def signed_request(
         lookup_secret,
         host_override,
         region,
+        host_bucket,
     )
 
 

@@ -87,7 +87,8 @@ def sign(secret: str, string_to_sign: str) -> str:
 
 
 def canonical_resource(raw_path: str, raw_query: str) -> str:
-    """The path exactly as sent (S3: "the un-decoded HTTP Request-URI"), then `?` and the
+    """The path exactly as sent (S3: "the un-decoded HTTP Request-URI"), after `/bucket`
+    when the Host named the bucket (SignedRequest.resource_path), then `?` and the
     sub-resources, sorted by name (stably, as botocore does), values percent-decoded."""
     items = []
     for item in raw_query.split("&") if raw_query else ():
@@ -177,7 +178,7 @@ def verify_presigned(request: SignedRequest) -> SignedV2:
         _header(headers, "content-type"),
         expires_text,
         amz,
-        canonical_resource(request.raw_path, raw_query),
+        canonical_resource(request.resource_path, raw_query),
     )
     access_key = params["AWSAccessKeyId"]
     _check(access_key, params["Signature"], [to_sign], request.lookup_secret)
@@ -228,7 +229,7 @@ def verify_header(request: SignedRequest, authorization: str) -> SignedV2:
     content_md5 = _header(headers, "content-md5")
     content_type = _header(headers, "content-type")
     amz = _amz_headers(headers)
-    resource = canonical_resource(request.raw_path, request.raw_query)
+    resource = canonical_resource(request.resource_path, request.raw_query)
     candidates = [
         string_to_sign(request.method, content_md5, content_type, line, amz, resource)
         for line in date_lines

@@ -19,23 +19,26 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from s3box.config import Config
+from s3box.protocol.addressing import address, host_bucket, path_style, virtual_host_domains
 from s3box.protocol.errors import S3Error, render_error
 from s3box.protocol.framing import check_transfer_encoding
 from s3box.protocol.limits import BodyTimeouts, check_request_head, fold_headers
 from s3box.protocol.payload import check_payload_hash_value, has_body
 from s3box.protocol.response import Response
-from s3box.protocol.routing import ADMIN_PREFIX, route, split_path
+from s3box.protocol.routing import ADMIN_PREFIX, route
 from s3box.protocol.xmlrender import OWNER
 from s3box.server import affinity
 from s3box.server.access_log import log_request
 from s3box.server.auth import Authenticator, secret_lookup
 from s3box.server.bandwidth import BandwidthMeter
 from s3box.server.completions import CompletionCache
+from s3box.server.cors import CorsPolicy, default_rules
 from s3box.server.deps import HandlerDeps
 from s3box.server.handlers.acl import AclHandlers
 from s3box.server.handlers.admin import AdminHandlers
 from s3box.server.handlers.attributes import AttributesHandlers
 from s3box.server.handlers.buckets import BucketHandlers
+from s3box.server.handlers.cors import CorsHandlers
 from s3box.server.handlers.deletes import DeleteHandlers
 from s3box.server.handlers.listing import ListingHandlers
 from s3box.server.handlers.multipart import MultipartHandlers
@@ -91,6 +94,10 @@ class S3App:
             bulk_initializer=affinity.unpin,
         )
         self.region = config.region
+        # Host names under which {bucket}.{domain} addresses a bucket, longest first.
+        self.domains = virtual_host_domains(
+            config.domains, config.auth.public_hostname, config.bind_address
+        )
         # Config is frozen: the access key -> secret table is built once.
         self.authenticator = Authenticator(
             secret_lookup(config.auth.credentials), config.auth.public_hostname, self.region
@@ -103,6 +110,8 @@ class S3App:
         # Results of recent CompleteMultipartUpload calls, so a retried
         # Complete answers like the first one did (S3 is idempotent here).
         self.completions = CompletionCache()
+        # Bucket CORS rules, or the server-wide default (`cors:`) for buckets without.
+        self.cors = CorsPolicy(self.engine, default_rules(config.cors))
         self.started = False
         self.metrics = Metrics()
         self.bandwidth = BandwidthMeter()
@@ -128,6 +137,7 @@ class S3App:
             VersionsHandlers(deps),
             UnconfiguredHandlers(deps),
             MultipartHandlers(deps),
+            CorsHandlers(deps, self.cors),
         )
         for family in families:
             self.handlers.update(family.routes())
@@ -229,11 +239,17 @@ class S3App:
         if response is None:
             self._log(ctx, 499, 0, started)
             return
+        if "origin" in ctx.headers:
+            # A browser's actual request: the matched CORS rule's headers, on errors too.
+            await self.cors.add_headers(ctx, response)
         sent = await self._send(ctx, response, send)
         self._log(ctx, response.status, sent, started)
 
     async def _dispatch(self, ctx: RequestContext) -> Response:
-        if ctx.raw_path.startswith(ADMIN_PREFIX):
+        # Virtual-hosted style when the Host is {bucket}.{domain}; /_s3box/ is s3box's own
+        # only on other hosts (on a bucket's host it is a key, like any path).
+        ctx.host_bucket = host_bucket(ctx.headers.get("host"), self.domains)
+        if ctx.host_bucket is None and ctx.raw_path.startswith(ADMIN_PREFIX):
             ctx.operation = "admin"
             handler = self.admin_handlers.get((ctx.method, ctx.raw_path))
             if handler is None:
@@ -248,7 +264,7 @@ class S3App:
             # plain body, or an aws-chunked one guessed at).
             check_payload_hash_value(ctx.headers["x-amz-content-sha256"].strip())
         try:
-            bucket, key = split_path(ctx.raw_path)
+            bucket, key = address(ctx.raw_path, ctx.host_bucket)
         except UnicodeDecodeError as exc:
             raise S3Error("InvalidURI", "Couldn't parse the specified URI.") from exc
         ctx.bucket, ctx.key = bucket, key
@@ -286,7 +302,9 @@ class S3App:
         headers = list(err.headers.items())
         if err.status == 304 or ctx.method in _HEAD_METHODS:
             return Response(status=err.status, headers=headers)
-        resource = err.resource if err.resource is not None else ctx.raw_path
+        resource = err.resource
+        if resource is None:
+            resource = path_style(ctx.raw_path, ctx.host_bucket)
         body = render_error(err.code, err.message, resource, ctx.request_id, _host_id(), err.extra)
         headers.append(("content-type", "application/xml"))
         return Response(status=err.status, headers=headers, body=body)
@@ -344,7 +362,9 @@ class S3App:
         if not access_log.isEnabledFor(logging.INFO):
             return
         latency_ms = seconds * 1000.0
-        uri = ctx.raw_path + ("?" + ctx.raw_query if ctx.raw_query else "")
+        # In path style whatever the request's style, so every line names the bucket.
+        path = path_style(ctx.raw_path, ctx.host_bucket)
+        uri = path + ("?" + ctx.raw_query if ctx.raw_query else "")
         log_request(
             access_log,
             method=ctx.method,

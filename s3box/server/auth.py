@@ -34,8 +34,10 @@ PAYLOAD_OPERATIONS = frozenset({"put_object", "upload_part"})
 
 def needs_signature(ctx: RequestContext) -> bool:
     """Everything but CORS preflight (browsers never sign OPTIONS) and s3box's own
-    /_s3box/ health and metrics endpoints."""
-    return ctx.method != "OPTIONS" and not ctx.raw_path.startswith(ADMIN_PREFIX)
+    /_s3box/ health and metrics endpoints (on a bucket's own host such a path is a key)."""
+    if ctx.method == "OPTIONS":
+        return False
+    return ctx.host_bucket is not None or not ctx.raw_path.startswith(ADMIN_PREFIX)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +61,10 @@ class Authenticator:
                 ctx.header_list,
                 self.secrets,
                 time.time(),
-                self.public_hostname,
+                self._signed_host(ctx),
                 ctx.headers if ctx.unique_headers else None,
                 region=self.region,
+                host_bucket=ctx.host_bucket,
             )
         except S3Error as err:
             # Only the region check puts a <Region> in its error (sigv4_parse.check_region).
@@ -83,6 +86,14 @@ class Authenticator:
             and ctx.operation not in PAYLOAD_OPERATIONS
         ):
             ctx.receive = _verifying_receive(ctx.receive, expected)
+
+    def _signed_host(self, ctx: RequestContext) -> str | None:
+        """The host the client signed when a proxy may have rewritten Host: the public
+        host name, under the bucket for a virtual-hosted request (`bucket.public-host`)."""
+        public = self.public_hostname
+        if public is None or ctx.host_bucket is None:
+            return public
+        return f"{ctx.host_bucket}.{public}"
 
 
 def _names_a_bucket_only(ctx: RequestContext) -> bool:

@@ -58,6 +58,8 @@ class RequestContext:
     auth: AuthResult | None = None
     # Idle and minimum-rate bounds on reading the body (None: wait forever).
     body_timeouts: BodyTimeouts | None = None
+    # The bucket named by the Host header (virtual-hosted style), None for path style.
+    host_bucket: str | None = None
 
     async def body_chunks(self) -> AsyncIterator[bytes]:
         """Yield the raw request body as it arrives (transfer coding already

@@ -1,5 +1,5 @@
-"""Bucket operations: CreateBucket, HeadBucket, DeleteBucket, ListBuckets and
-the bucket's tags (tagging.json).
+"""Bucket operations: CreateBucket, HeadBucket, DeleteBucket, ListBuckets, the
+bucket's tags (tagging.json) and its CORS rules (in bucket.json).
 
 A bucket is a directory under base_dir/buckets/ holding bucket.json; it is
 built complete under a dot-name and renamed into place, and deleted by one
@@ -10,10 +10,11 @@ on one. No HTTP here.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import shutil
 
-from s3box.records import BucketInfo
+from s3box.records import BucketInfo, CorsRule
 from s3box.storage import layout
 from s3box.storage.bucket import Bucket
 from s3box.storage.core import Core
@@ -149,3 +150,31 @@ async def put_bucket_tagging(core: Core, bucket: str, tags: dict[str, str] | Non
     """Replace the bucket's tags atomically; None removes them."""
     async with core.entered(bucket) as b:
         await core.run(core.space.call, b.write_tagging, tags, core.options.fsync)
+
+
+async def get_bucket_cors(core: Core, bucket: str) -> tuple[CorsRule, ...] | None:
+    """The bucket's CORS rules, or None when it has none. Raises NoSuchBucket.
+    From memory after the first read of bucket.json (every request with an
+    Origin header asks)."""
+    return (await head_bucket(core, bucket)).cors
+
+
+async def put_bucket_cors(core: Core, bucket: str, rules: tuple[CorsRule, ...] | None) -> None:
+    """Replace the bucket's CORS rules (None removes them): bucket.json is
+    rewritten whole, atomically, and the in-memory copy follows."""
+    info = await head_bucket(core, bucket)
+    if rules is None and info.cors is None:
+        return  # nothing to delete (S3 answers 204 all the same)
+    async with core.entered(bucket) as b:
+        updated = dataclasses.replace(info, cors=rules)
+        await core.run(core.space.call, _write_bucket_json, b, updated, core.options.fsync)
+        b.info = updated
+
+
+def _write_bucket_json(b: Bucket, info: BucketInfo, fsync: bool) -> None:
+    """A temporary file renamed over bucket.json (write_file removes a partial one)."""
+    tmp = os.path.join(b.root, f".{layout.BUCKET_JSON}.{new_id()}")
+    write_file(tmp, bucket_json(info), fsync=fsync)
+    os.replace(tmp, os.path.join(b.root, layout.BUCKET_JSON))
+    if fsync:
+        fsync_dir(b.root)

@@ -26,6 +26,7 @@ from pathlib import Path
 from s3box.records import (
     BucketInfo,
     ChecksumRecord,
+    CorsRule,
     DeleteResult,
     Hasher,
     ListPage,
@@ -139,6 +140,15 @@ class Engine:
 
     async def delete_bucket_tagging(self, bucket: str) -> None:
         await bucket_ops.put_bucket_tagging(self.core, bucket, None)
+
+    async def get_bucket_cors(self, bucket: str) -> tuple[CorsRule, ...] | None:
+        return await bucket_ops.get_bucket_cors(self.core, bucket)
+
+    async def put_bucket_cors(self, bucket: str, rules: tuple[CorsRule, ...]) -> None:
+        await bucket_ops.put_bucket_cors(self.core, bucket, rules)
+
+    async def delete_bucket_cors(self, bucket: str) -> None:
+        await bucket_ops.put_bucket_cors(self.core, bucket, None)
 
     # ---- objects ----
     async def put_object(

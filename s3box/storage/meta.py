@@ -13,6 +13,7 @@ from typing import Any
 from s3box.records import (
     BucketInfo,
     ChecksumRecord,
+    CorsRule,
     ObjectFields,
     ObjectMeta,
     PartRecord,
@@ -114,15 +115,52 @@ def meta_from_json(data: bytes) -> ObjectMeta:
 
 
 def bucket_json(info: BucketInfo) -> bytes:
-    """bucket.json: the bucket's name, creation time and storage_version."""
-    d = {"name": info.name, "creation_date": info.creation_date, "storage_version": STORAGE_VERSION}
+    """bucket.json: the bucket's name, creation time and storage_version, and its
+    CORS rules ("cors") when it has any."""
+    d: dict[str, Any] = {
+        "name": info.name,
+        "creation_date": info.creation_date,
+        "storage_version": STORAGE_VERSION,
+    }
+    if info.cors is not None:
+        d["cors"] = [cors_rule_to_dict(rule) for rule in info.cors]
     return _dumps(d)
 
 
 def bucket_from_json(name: str, data: bytes) -> BucketInfo:
     d = json.loads(data)
     created = d.get("creation_date", d.get("created", 0.0))
-    return BucketInfo(name=name, creation_date=float(created))
+    rules = d.get("cors")
+    cors = None if rules is None else tuple(cors_rule_from_dict(r) for r in rules)
+    return BucketInfo(name=name, creation_date=float(created), cors=cors)
+
+
+def cors_rule_to_dict(rule: CorsRule) -> dict[str, Any]:
+    """One CORS rule: the lists always, max_age_seconds and id when set."""
+    d: dict[str, Any] = {
+        "allowed_origins": list(rule.allowed_origins),
+        "allowed_methods": list(rule.allowed_methods),
+        "allowed_headers": list(rule.allowed_headers),
+        "expose_headers": list(rule.expose_headers),
+    }
+    if rule.max_age_seconds is not None:
+        d["max_age_seconds"] = rule.max_age_seconds
+    if rule.id is not None:
+        d["id"] = rule.id
+    return d
+
+
+def cors_rule_from_dict(d: dict[str, Any]) -> CorsRule:
+    max_age = d.get("max_age_seconds")
+    rule_id = d.get("id")
+    return CorsRule(
+        allowed_origins=tuple(str(v) for v in d.get("allowed_origins", ())),
+        allowed_methods=tuple(str(v) for v in d.get("allowed_methods", ())),
+        allowed_headers=tuple(str(v) for v in d.get("allowed_headers", ())),
+        expose_headers=tuple(str(v) for v in d.get("expose_headers", ())),
+        max_age_seconds=None if max_age is None else int(max_age),
+        id=None if rule_id is None else str(rule_id),
+    )
 
 
 def upload_to_json(info: UploadInfo) -> bytes:

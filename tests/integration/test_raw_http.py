@@ -292,7 +292,7 @@ def test_acl_subresource_answers_owner_full_control(s3box_server: S3BoxProcess) 
 
 @pytest.mark.parametrize(
     "sub",
-    ["cors", "website", "logging", "notification", "replication", "accelerate", "requestPayment"],
+    ["website", "logging", "notification", "replication", "accelerate", "requestPayment"],
 )
 def test_unimplemented_bucket_configuration_writes_answer_501(
     s3box_server: S3BoxProcess, sub: str

@@ -39,7 +39,7 @@ from s3box.protocol.operations.multipart_documents import (
 )
 from s3box.protocol.query import MAX_PAGE_SIZE, int_query_param, parse_part_number
 from s3box.protocol.ranges import parse_copy_source_range
-from s3box.protocol.request import RequestHead, bucket_of, key_of
+from s3box.protocol.request import RequestHead, bucket_of, key_of, object_path
 from s3box.protocol.response import Response, xml_response
 from s3box.protocol.xmlrender import OWNER
 from s3box.records import (
@@ -187,6 +187,8 @@ class CompleteMultipartUploadInput:
     parts: list[CompletedPart]
     condition: WriteCondition | None  # If-Match / If-None-Match on the object
     full_object_checksums: dict[str, str]  # algorithm -> the whole object's value sent
+    # The object's path as the client addresses it (request.object_path): Location.
+    location: str = ""
 
     @property
     def requested(self) -> list[tuple[int, str]]:
@@ -202,7 +204,13 @@ def parse_complete_multipart_upload(req: RequestHead, body: bytes) -> CompleteMu
     parts = parse_completed_parts(body)
     condition = write_condition(req)
     return CompleteMultipartUploadInput(
-        bucket, key, upload_id, parts, condition, parse_full_object_checksums(req.headers)
+        bucket,
+        key,
+        upload_id,
+        parts,
+        condition,
+        parse_full_object_checksums(req.headers),
+        object_path(req, bucket, key),
     )
 
 
@@ -223,7 +231,7 @@ def render_complete_multipart_upload(
     """CompleteMultipartUploadResult; the checksum is shown when the upload chose an algorithm."""
     shown = checksum if checksum is not None and info.fields.checksum else None
     body = complete_multipart_upload_result(
-        f"/{inp.bucket}/{inp.key}",
+        inp.location or f"/{inp.bucket}/{inp.key}",
         inp.bucket,
         inp.key,
         etag,

@@ -1,6 +1,6 @@
 """The answers S3 gives for configurations s3box never has (SPEC §7.3 and §8),
 so common tools keep working: GetBucketVersioning (never enabled), the 404
-"not configured" errors of policy, lifecycle, encryption, CORS and the rest,
+"not configured" errors of policy, lifecycle, encryption and the rest,
 the empty documents of logging or notification, the Deletes that find nothing
 to delete, the object-lock reads, and RestoreObject.
 
@@ -36,7 +36,6 @@ NOT_CONFIGURED: dict[str, tuple[str, str]] = {
         "ObjectLockConfigurationNotFoundError",
         "Object Lock configuration does not exist for this bucket",
     ),
-    "get_bucket_cors": ("NoSuchCORSConfiguration", "The CORS configuration does not exist"),
     "get_bucket_website": (
         "NoSuchWebsiteConfiguration",
         "The specified bucket does not have a website configuration",
@@ -71,7 +70,6 @@ EMPTY_CONFIGURATIONS: dict[str, tuple[str, str]] = {
 ABSENT_CONFIGURATION_DELETES = frozenset(
     {
         "delete_bucket_policy",
-        "delete_bucket_cors",
         "delete_bucket_lifecycle",
         "delete_bucket_website",
         "delete_bucket_replication",

@@ -1,5 +1,5 @@
 """The routed subresources s3box leaves out (SPEC §7.3 and §8): Gets of
-policy, lifecycle, encryption, CORS and the rest (404 not configured, or an
+policy, lifecycle, encryption and the rest (404 not configured, or an
 empty document), their Deletes (204), the object-lock reads, and
 RestoreObject. Each answer needs only the bucket (or object) to exist; the
 table of answers is protocol/operations/unconfigured.py."""

@@ -73,6 +73,12 @@ def _op(method: str, path: str, query: str = "", headers: dict[str, str] | None 
         ("DELETE", "/b", "tagging", {}, "delete_bucket_tagging"),
         ("DELETE", "/b", "policy", {}, "delete_bucket_policy"),
         ("DELETE", "/b", "cors", {}, "delete_bucket_cors"),
+        ("PUT", "/b", "cors", {}, "put_bucket_cors"),
+        ("OPTIONS", "/b", "", {}, "options_object"),
+        ("OPTIONS", "/b/k", "", {}, "options_object"),
+        # A preflight answers for any subresource the actual request will name.
+        ("OPTIONS", "/b/k", "uploads", {}, "options_object"),
+        ("OPTIONS", "/b", "policy", {}, "options_object"),
         ("DELETE", "/b", "lifecycle", {}, "delete_bucket_lifecycle"),
         ("DELETE", "/b", "website", {}, "delete_bucket_website"),
         ("DELETE", "/b", "replication", {}, "delete_bucket_replication"),
@@ -118,14 +124,13 @@ def test_each_row_names_its_operation(
 @pytest.mark.parametrize(
     ("method", "path", "query"),
     [
-        ("PUT", "/b", "cors"),
         ("PUT", "/b", "website"),
         ("PUT", "/b", "policy"),
         ("PUT", "/b", "versioning"),
         ("PUT", "/b/k", "retention"),
         ("PUT", "/b/k", "legal-hold"),
         ("POST", "/b/k", "select&select-type=2"),
-        ("POST", "/b", "cors"),
+        ("POST", "/b", "website"),
         ("DELETE", "/b", "notification"),
         ("GET", "/b", "inventory"),
     ],

@@ -1,4 +1,5 @@
-"""Buckets: create, list, delete, and their tags in tagging.json."""
+"""Buckets: create, list, delete, their tags in tagging.json and their CORS rules in
+bucket.json."""
 
 from __future__ import annotations
 
@@ -98,3 +99,71 @@ def test_bucket_tagging_round_trip_in_tagging_json(run_engine, tmp_path: Path):
     root = tmp_path / "buckets" / "b"
     assert not (root / layout.BUCKET_TAGGING).exists()
     assert [p.name for p in root.iterdir() if p.name.startswith(".")] == []
+
+
+# ---- CORS rules (bucket.json "cors") -----------------------------------------------
+
+
+def test_bucket_cors_round_trip_kept_in_bucket_json_across_restarts(run_engine, tmp_path: Path):
+    from s3box.records import CorsRule
+
+    rules = (
+        CorsRule(("http://a", "*"), ("GET", "PUT"), ("*",), ("ETag",), 3000, "r1"),
+        CorsRule(("http://b",), ("HEAD",)),
+    )
+
+    async def put_rules(e: Engine):
+        assert await e.get_bucket_cors("b") is None
+        await e.put_bucket_cors("b", rules)
+        assert await e.get_bucket_cors("b") == rules
+
+    run_engine(put_rules)
+    meta = json.loads((tmp_path / "buckets" / "b" / "bucket.json").read_text())
+    assert meta["cors"][0] == {
+        "allowed_origins": ["http://a", "*"],
+        "allowed_methods": ["GET", "PUT"],
+        "allowed_headers": ["*"],
+        "expose_headers": ["ETag"],
+        "max_age_seconds": 3000,
+        "id": "r1",
+    }
+    assert meta["cors"][1] == {
+        "allowed_origins": ["http://b"],
+        "allowed_methods": ["HEAD"],
+        "allowed_headers": [],
+        "expose_headers": [],
+    }
+    assert meta["name"] == "b" and meta["storage_version"] == "v1"
+
+    async def after_restart(e: Engine):
+        assert await e.get_bucket_cors("b") == rules
+        await e.delete_bucket_cors("b")
+        assert await e.get_bucket_cors("b") is None
+        await e.delete_bucket_cors("b")  # nothing to delete: no error
+
+    run_engine(after_restart)
+    meta = json.loads((tmp_path / "buckets" / "b" / "bucket.json").read_text())
+    assert "cors" not in meta
+    assert not [p for p in os.listdir(tmp_path / "buckets" / "b") if p.startswith(".")]
+
+
+def test_bucket_cors_of_a_missing_bucket_is_no_such_bucket(run_engine):
+    from s3box.records import CorsRule
+
+    async def t(e: Engine):
+        with pytest.raises(NoSuchBucket):
+            await e.get_bucket_cors("absent")
+        with pytest.raises(NoSuchBucket):
+            await e.put_bucket_cors("absent", (CorsRule(("*",), ("GET",)),))
+        with pytest.raises(NoSuchBucket):
+            await e.delete_bucket_cors("absent")
+
+    run_engine(t)
+
+
+def test_a_bucket_json_without_cors_reads_as_none(run_engine, tmp_path: Path):
+    async def t(e: Engine):
+        return await e.get_bucket_cors("b")
+
+    assert run_engine(t) is None
+    assert "cors" not in json.loads((tmp_path / "buckets" / "b" / "bucket.json").read_text())
