@@ -43,6 +43,7 @@ from s3box.server.handlers.deletes import DeleteHandlers
 from s3box.server.handlers.listing import ListingHandlers
 from s3box.server.handlers.multipart import MultipartHandlers
 from s3box.server.handlers.objects import ObjectHandlers
+from s3box.server.handlers.post_object import PostObjectHandlers
 from s3box.server.handlers.tagging import TaggingHandlers
 from s3box.server.handlers.unconfigured import UnconfiguredHandlers
 from s3box.server.handlers.versions import VersionsHandlers
@@ -138,6 +139,10 @@ class S3App:
             UnconfiguredHandlers(deps),
             MultipartHandlers(deps),
             CorsHandlers(deps, self.cors),
+            # The form carries its own signature: checked by the handler, not Authenticator.
+            PostObjectHandlers(
+                deps, self.authenticator.secrets if self.config.auth.enabled else None
+            ),
         )
         for family in families:
             self.handlers.update(family.routes())
@@ -273,15 +278,6 @@ class S3App:
             ctx.operation = route(ctx.method, bucket, key, ctx.query, ctx.headers).operation
         except S3Error as err:
             routing_error = err
-        if ctx.operation == "post_object" and routing_error is None:
-            # Browser-form uploads carry their signature in the form, which s3box
-            # does not read: say so, whatever the auth mode (nothing is done).
-            raise S3Error(
-                "NotImplemented",
-                "Browser-form uploads (POST Object, presigned POST) are not implemented "
-                "by s3box; use PUT or a presigned PUT URL.",
-                resource=ctx.raw_path,
-            )
         if self.config.auth.enabled:
             # S3 authenticates before it answers what is asked: an unsigned
             # request gets 403, never a 405/501 that reveals what exists. (The

@@ -33,9 +33,11 @@ PAYLOAD_OPERATIONS = frozenset({"put_object", "upload_part"})
 
 
 def needs_signature(ctx: RequestContext) -> bool:
-    """Everything but CORS preflight (browsers never sign OPTIONS) and s3box's own
-    /_s3box/ health and metrics endpoints (on a bucket's own host such a path is a key)."""
-    if ctx.method == "OPTIONS":
+    """Everything but CORS preflight (browsers never sign OPTIONS), browser-form
+    uploads (PostObject: the signature is a form field, verified by its handler) and
+    s3box's own /_s3box/ health and metrics endpoints (on a bucket's own host such a
+    path is a key)."""
+    if ctx.method == "OPTIONS" or ctx.operation == "post_object":
         return False
     return ctx.host_bucket is not None or not ctx.raw_path.startswith(ADMIN_PREFIX)
 
