@@ -2,9 +2,9 @@
 authenticated: PutObject of a Buffer (hex SHA-256 payload hash, CRC32 header) and of a
 stream (an aws-chunked body with a CRC32 trailer), then GetObject.
 
-node and npm are required (CI has them): without them this fails, it does not
-skip. The SDK is installed into tests/integration/js/node_modules on first use
-with `npm install` (package.json and package-lock.json pin it).
+The SDK is installed into tests/integration/js/node_modules by `make test` (`npm ci`
+from the committed package-lock.json). In CI (S3BOX_REQUIRE_BROWSER=1) a missing node
+or SDK fails the test; locally it is a skip naming the install command (jsrun.py).
 """
 
 from __future__ import annotations

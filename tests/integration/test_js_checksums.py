@@ -4,8 +4,8 @@ and GetObject with ChecksumMode ENABLED (the SDK validates the value), then a
 multipart `Upload` from @aws-sdk/lib-storage (each part with its CRC32), read
 back byte for byte.
 
-node and npm are required (as in test_auth_js.py): without them this fails,
-it does not skip. lib-storage is installed next to client-s3 on first use.
+node and the SDK are found as in test_auth_js.py (jsrun.py): required in CI, a skip
+with the install command locally.
 """
 
 from __future__ import annotations
