@@ -12,6 +12,7 @@ pass or fail.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -92,9 +93,11 @@ class AsgiClient:
         return AsgiResponse(start["status"], out, body)
 
 
-@pytest.fixture
-def asgi(tmp_path: Path) -> Iterator[AsgiClient]:
-    config = load_config(None, {}, {"base_dir": str(tmp_path / "data")})
+@contextlib.contextmanager
+def serving(tmp_path: Path, **settings: Any) -> Iterator[AsgiClient]:
+    """An `AsgiClient` over a started `S3App` on tmp_path/data with these settings
+    (dotted names, as overrides), shut down on exit, pass or fail."""
+    config = load_config(None, {}, {"base_dir": str(tmp_path / "data"), **settings})
     with asyncio.Runner() as runner:
         app = S3App(config)
         runner.run(app.startup())
@@ -102,6 +105,12 @@ def asgi(tmp_path: Path) -> Iterator[AsgiClient]:
             yield AsgiClient(runner, app)
         finally:
             runner.run(app.shutdown())
+
+
+@pytest.fixture
+def asgi(tmp_path: Path) -> Iterator[AsgiClient]:
+    with serving(tmp_path) as client:
+        yield client
 
 
 @pytest.fixture

@@ -4,16 +4,12 @@ and error alike; and the server-wide `cors:` default."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from s3box.config import load_config
-from s3box.server.app import S3App
-
-from .conftest import AsgiClient
+from .conftest import AsgiClient, serving
 
 ORIGIN = "http://app.test:5173"
 CONFIG = (
@@ -181,16 +177,8 @@ def test_actual_requests_not_matching_get_no_headers_and_go_ahead(asgi: AsgiClie
 
 @pytest.fixture
 def with_default(tmp_path: Path) -> Iterator[AsgiClient]:
-    config = load_config(
-        None, {}, {"base_dir": str(tmp_path / "data"), "cors.allowed_origins": ["*"]}
-    )
-    with asyncio.Runner() as runner:
-        app = S3App(config)
-        runner.run(app.startup())
-        try:
-            yield AsgiClient(runner, app)
-        finally:
-            runner.run(app.shutdown())
+    with serving(tmp_path, **{"cors.allowed_origins": ["*"]}) as client:
+        yield client
 
 
 def test_the_server_default_answers_buckets_without_rules(with_default: AsgiClient) -> None:
